@@ -1,0 +1,67 @@
+/* A request as a handler sees it. The router has already matched the route,
+ * checked the caller, read and parsed the body, and opened the database
+ * connection (inside a transaction for writes). A handler reads its input,
+ * writes its answer with req_json(), and on failure returns req_fail(...);
+ * everything it allocates from r->arena dies with the request. */
+#ifndef GH_REQ_H
+#define GH_REQ_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "err.h"
+#include "json_write.h"
+#include "router.h"
+
+struct db;
+struct MHD_Connection;
+struct server;
+
+enum { REQ_MAX_HEADERS = 8 };
+
+struct req {
+	struct arena arena;
+	struct MHD_Connection *conn;
+	const struct server *srv;
+	const char *method, *path;
+	char id[40];
+	uint64_t start_ns;
+	struct route_match match;
+	/* body, as read; a JSON body parsed into json (NULL otherwise) */
+	char *body;
+	size_t body_len, body_cap;
+	json_t *json;
+	struct db *db;
+	struct err err;
+	/* the answer */
+	int status;
+	struct jw out;
+	int nheaders;
+	const char *hname[REQ_MAX_HEADERS], *hvalue[REQ_MAX_HEADERS];
+	int responded;
+};
+
+/* A :param of the route, NUL-terminated (arena); NULL if the route has none by that name. */
+const char *req_param(struct req *r, const char *name);
+/* A :param that must be a positive integer id; anything else is ERR_NOT_FOUND
+ * (an id that cannot exist names nothing). Returns 0 or -1 with r->err set. */
+int req_param_id(struct req *r, const char *name, int64_t *out);
+/* A query-string argument, or NULL. */
+const char *req_query(struct req *r, const char *name);
+/* A request header, or NULL. */
+const char *req_header(struct req *r, const char *name);
+/* The response writer; the status is 200 unless req_status() says otherwise. */
+struct jw *req_json(struct req *r);
+void req_status(struct req *r, int status);
+/* Adds a response header; name and value must outlive the request (arena or static). */
+void req_add_header(struct req *r, const char *name, const char *value);
+/* Records the error for the router to answer with and returns -1.
+ * field may be NULL; the message is Chinese, for people. */
+int req_fail(struct req *r, enum err_code code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The same with an explicit stable code, e.g. "duplicate_id_card". */
+int req_fail_as(struct req *r, enum err_code code, const char *slug, const char *field,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,4 @@
+#ifndef GH_VERSION_H
+#define GH_VERSION_H
+#define GONGHUI_VERSION "0.1.0"
+#endif

@@ -1,0 +1,6 @@
+#include "modules.h"
+
+const struct module *const modules[] = {
+	&system_module,
+	NULL,
+};

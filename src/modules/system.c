@@ -1,0 +1,62 @@
+/* Health, readiness and version: what load balancers and the apps ask first. */
+#include <string.h>
+
+#include "core/db.h"
+#include "core/migrate.h"
+#include "core/req.h"
+#include "core/version.h"
+#include "modules.h"
+
+static int healthz(struct req *r);
+static int readyz(struct req *r);
+static int version(struct req *r);
+
+static const struct route routes[] = {
+	{"GET", "/api/v1/healthz", healthz, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
+	{"GET", "/api/v1/readyz", readyz, NULL, ROUTE_PUBLIC},
+	{"GET", "/api/v1/version", version, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
+};
+
+const struct module system_module = {"system", ROUTES(routes)};
+
+/* Alive: the process answers. Touches nothing else, so it stays cheap. */
+static int healthz(struct req *r)
+{
+	struct jw *w = req_json(r);
+	jw_obj(w);
+	jw_kstr(w, "status", "ok");
+	jw_obj_end(w);
+	return 0;
+}
+
+/* Ready: the database answers and its schema is the one this binary expects. */
+static int readyz(struct req *r)
+{
+	int have = 0;
+	if (db_ping(r->db, &r->err) || migrate_db_version(r->db, &r->err, &have))
+		return req_fail_as(r, ERR_UNAVAILABLE, "database_unavailable", NULL,
+				   "数据库不可用");
+	if (have != migrate_latest())
+		return req_fail_as(r, ERR_UNAVAILABLE, "schema_not_current", NULL,
+				   "数据库结构版本为 %d，程序需要 %d，请先执行 gonghui migrate", have,
+				   migrate_latest());
+	struct jw *w = req_json(r);
+	jw_obj(w);
+	jw_kstr(w, "status", "ready");
+	jw_kstr(w, "database", db_driver_name(r->db));
+	jw_kint(w, "schema", have);
+	jw_kint(w, "schema_latest", migrate_latest());
+	jw_obj_end(w);
+	return 0;
+}
+
+static int version(struct req *r)
+{
+	struct jw *w = req_json(r);
+	jw_obj(w);
+	jw_kstr(w, "name", "gonghui");
+	jw_kstr(w, "version", GONGHUI_VERSION);
+	jw_kint(w, "schema", migrate_latest());
+	jw_obj_end(w);
+	return 0;
+}
