@@ -72,11 +72,13 @@ test: setup
 	@$(MAKE) --no-print-directory unit-build web
 	scripts/test.sh
 
-bench: setup
+bench:
+	@scripts/setup.sh --bench
 	@$(MAKE) --no-print-directory all
 	scripts/bench.sh
 
 fuzz:
+	@scripts/setup.sh --fuzz
 	scripts/fuzz.sh
 
 format:

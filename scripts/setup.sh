@@ -9,7 +9,7 @@ pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite
 libssl-dev libcmocka-dev postgresql postgresql-client chromium fonts-noto-cjk nodejs npm"
 for arg in "$@"; do
 	case $arg in
-	--bench) pkgs="$pkgs nginx wrk" ;;
+	--bench) pkgs="$pkgs nginx wrk curl" ;;
 	--fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 	esac
 done

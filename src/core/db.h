@@ -29,7 +29,8 @@ struct db_val {
 #define DB_INT(x) ((struct db_val){.type = DBV_INT, .i = (int64_t)(x)})
 #define DB_TEXT(x) ((struct db_val){.type = DBV_TEXT, .s = (x)})
 #define DB_NULL ((struct db_val){.type = DBV_NULL})
-/* DB_ARGS(DB_INT(1), DB_TEXT("a")) expands to the count and the array. */
+/* DB_ARGS(DB_INT(1), DB_TEXT("a")) expands to the count and the array;
+ * a statement without parameters passes 0, NULL instead. */
 #define DB_ARGS(...)                                                                     \
 	(int)(sizeof((struct db_val[]){__VA_ARGS__}) / sizeof(struct db_val)),           \
 		(struct db_val[]){__VA_ARGS__}
@@ -68,7 +69,7 @@ int db_rollback(struct db *d); /* never fails visibly; logs */
 /* Several statements without parameters, for migrations. */
 int db_exec_script(struct db *d, struct err *e, const char *sql);
 /* Rewrites the few type words that differ between the databases in a
- * migration ({{id}}, {{blob}}, …; see migrations/README.md). Returns a
+ * migration ({{id}}, {{now}}; see migrations/README.md). Returns a
  * malloc'd string the caller frees. */
 char *db_ddl(struct db *d, const char *sql);
 /* "sqlite" or "postgresql": for logs and readiness output only. */

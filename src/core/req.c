@@ -42,6 +42,65 @@ const char *req_header(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+int req_body_object(struct req *r)
+{
+	if (!json_is_object(r->json))
+		return req_fail_as(r, ERR_INVALID, "invalid_body", NULL, "请求内容应为 JSON 对象");
+	return 0;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+int req_body_str(struct req *r, const char *field, int required, size_t max_chars,
+		 const char **out)
+{
+	*out = NULL;
+	if (req_body_object(r))
+		return -1;
+	json_t *v = json_object_get(r->json, field);
+	if (!v || json_is_null(v)) {
+		if (required)
+			return req_fail(r, ERR_INVALID, field, "缺少必填项 %s", field);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return req_fail(r, ERR_INVALID, field, "%s 应为文本", field);
+	const char *s = json_string_value(v);
+	const char *p = s;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (required && *p == '\0')
+		return req_fail(r, ERR_INVALID, field, "%s 不能为空", field);
+	if (utf8_chars(s) > max_chars)
+		return req_fail(r, ERR_INVALID, field, "%s 过长，最多 %zu 个字", field, max_chars);
+	*out = s;
+	return 0;
+}
+
+int req_body_int(struct req *r, const char *field, int required, int64_t min, int64_t max,
+		 int64_t *out)
+{
+	if (req_body_object(r))
+		return -1;
+	json_t *v = json_object_get(r->json, field);
+	if (!v || json_is_null(v)) {
+		if (required)
+			return req_fail(r, ERR_INVALID, field, "缺少必填项 %s", field);
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return req_fail(r, ERR_INVALID, field, "%s 应为 %lld 到 %lld 之间的整数", field,
+				(long long)min, (long long)max);
+	*out = json_integer_value(v);
+	return 0;
+}
+
 struct jw *req_json(struct req *r)
 {
 	return &r->out;

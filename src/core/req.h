@@ -31,6 +31,7 @@ struct req {
 	/* body, as read; a JSON body parsed into json (NULL otherwise) */
 	char *body;
 	size_t body_len, body_cap;
+	size_t discarded; /* bytes thrown away after the body passed the limit */
 	json_t *json;
 	struct db *db;
 	struct err err;
@@ -51,6 +52,19 @@ int req_param_id(struct req *r, const char *name, int64_t *out);
 const char *req_query(struct req *r, const char *name);
 /* A request header, or NULL. */
 const char *req_header(struct req *r, const char *name);
+/* The JSON body as an object; a missing body or another JSON type is
+ * ERR_INVALID. Returns 0 or -1 with r->err set. */
+int req_body_object(struct req *r);
+/* A string field of the body object: a missing or null field is
+ * ERR_INVALID only when required (then *out is NULL); a non-string, an
+ * empty-after-trim required value or more than max_chars characters is
+ * ERR_INVALID naming the field. *out is borrowed from the parsed body. */
+int req_body_str(struct req *r, const char *field, int required, size_t max_chars,
+		 const char **out);
+/* An integer field of the body object within [min, max]; missing and not
+ * required leaves *out unchanged. */
+int req_body_int(struct req *r, const char *field, int required, int64_t min, int64_t max,
+		 int64_t *out);
 /* The response writer; the status is 200 unless req_status() says otherwise. */
 struct jw *req_json(struct req *r);
 void req_status(struct req *r, int status);

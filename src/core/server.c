@@ -264,10 +264,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (body_append(r, upload, n, s->body_limit))
-			return fail_now(r, ERR_TOO_LARGE, NULL);
+		/* A chunked body has no length to refuse up front, and libmicrohttpd
+		 * cannot answer in the middle of a body: discard the rest and answer
+		 * 413 at its end, or hang up on a client that will not stop. */
+		if (r->discarded || body_append(r, upload, n, s->body_limit)) {
+			r->discarded += n;
+			if (r->discarded > 4 * s->body_limit)
+				return MHD_NO;
+		}
 		return MHD_YES;
 	}
+	if (r->discarded)
+		return fail_now(r, ERR_TOO_LARGE, NULL);
 	if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
 		unsigned status;
 		struct MHD_Response *resp = web_file_response(
@@ -349,11 +357,12 @@ int server_run(const struct config *c, const struct module *const *modules)
 
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads, MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-		(unsigned)1024, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_END);
+		(unsigned)1024, MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen on %s: %s", c->listen, strerror(errno));
 		router_free(s.router);

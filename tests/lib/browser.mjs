@@ -1,0 +1,52 @@
+// Browser helpers for the e2e tests: playwright-core driving Debian's Chromium
+// (/usr/bin/chromium); no browser is ever downloaded.
+
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+export const CHROMIUM = process.env.GONGHUI_CHROMIUM || '/usr/bin/chromium'
+export const screenshotDir = fileURLToPath(new URL('../e2e/screenshots/', import.meta.url))
+
+/** A headless Chromium with a fresh profile (playwright makes one per launch). Close it when done. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  })
+}
+
+/** A phone-sized context, as members use the portal. */
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  locale: 'zh-CN',
+  timezoneId: 'Asia/Shanghai',
+}
+
+/** A PC context, as cadres use the console. */
+export const DESKTOP = {
+  viewport: { width: 1366, height: 768 },
+  locale: 'zh-CN',
+  timezoneId: 'Asia/Shanghai',
+}
+
+/** Save a full-page screenshot as tests/e2e/screenshots/NAME.png (git-ignored); returns the path. */
+export async function screenshot(page, name) {
+  await mkdir(screenshotDir, { recursive: true })
+  const file = path.join(screenshotDir, `${name.replace(/[^\w.-]+/g, '_')}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  return file
+}

@@ -1,0 +1,38 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import Home from './pages/Home.vue'
+
+const routes = [
+  { path: '/', name: 'home', component: Home, meta: { title: '陕西网上工会', tab: 'home' } },
+  {
+    path: '/services',
+    name: 'services',
+    component: () => import('./pages/Services.vue'),
+    meta: { title: '服务', tab: 'services' },
+  },
+  {
+    path: '/messages',
+    name: 'messages',
+    component: () => import('./pages/Messages.vue'),
+    meta: { title: '消息', tab: 'messages' },
+  },
+  { path: '/me', name: 'me', component: () => import('./pages/Me.vue'), meta: { title: '我的', tab: 'me' } },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('./pages/NotFound.vue'),
+    meta: { title: '页面不存在' },
+  },
+]
+
+const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.afterEach((to) => {
+  const t = to.meta.title
+  document.title = t && t !== '陕西网上工会' ? `${t} - 陕西网上工会` : '陕西网上工会'
+})
+
+export default router

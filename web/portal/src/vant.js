@@ -1,0 +1,54 @@
+// Vant components the portal uses, imported one by one (with their styles) so the
+// bundle carries only what is used. Add a component here when a page starts using it.
+import {
+  Locale,
+  Button,
+  Cell,
+  CellGroup,
+  ConfigProvider,
+  Empty,
+  Grid,
+  GridItem,
+  Icon,
+  NavBar,
+  NoticeBar,
+  Tabbar,
+  TabbarItem,
+} from 'vant'
+import zhCN from 'vant/es/locale/lang/zh-CN'
+
+import 'vant/es/style/base.css'
+import 'vant/es/button/style/index'
+import 'vant/es/cell/style/index'
+import 'vant/es/cell-group/style/index'
+import 'vant/es/config-provider/style/index'
+import 'vant/es/empty/style/index'
+import 'vant/es/grid/style/index'
+import 'vant/es/grid-item/style/index'
+import 'vant/es/icon/style/index'
+import 'vant/es/nav-bar/style/index'
+import 'vant/es/notice-bar/style/index'
+import 'vant/es/tabbar/style/index'
+import 'vant/es/tabbar-item/style/index'
+// used through showToast()
+import 'vant/es/toast/style/index'
+
+const components = [
+  Button,
+  Cell,
+  CellGroup,
+  ConfigProvider,
+  Empty,
+  Grid,
+  GridItem,
+  Icon,
+  NavBar,
+  NoticeBar,
+  Tabbar,
+  TabbarItem,
+]
+
+export function installVant(app) {
+  Locale.use('zh-CN', zhCN)
+  for (const c of components) app.use(c)
+}
