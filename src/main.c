@@ -54,14 +54,14 @@ static int cmd_serve(struct config *c)
 	}
 	if (have > migrate_latest()) {
 		fprintf(stderr,
-			"gonghui: 数据库结构版本 %d 比本程序（%d）新，请使用新版本的 gonghui\n",
-			have, migrate_latest());
+		        "gonghui: 数据库结构版本 %d 比本程序（%d）新，请使用新版本的 gonghui\n",
+		        have, migrate_latest());
 		return 1;
 	}
 	if (have < migrate_latest())
 		log_warn("database schema %d is older than %d: run `gonghui migrate`; until then "
-			 "/api/v1/readyz answers 503",
-			 have, migrate_latest());
+		         "/api/v1/readyz answers 503",
+		         have, migrate_latest());
 	return server_run(c, modules);
 }
 
@@ -120,12 +120,12 @@ static const struct command {
 	int (*run)(struct config *c);
 	const char *help;
 } commands[] = {
-	{"serve", cmd_serve, "serve the API and the web apps"},
-	{"migrate", cmd_migrate, "apply pending schema migrations"},
-	{"routes", cmd_routes, "list every API route with its permission"},
-	{"config", cmd_config, "print the effective configuration"},
-	{"version", cmd_version, "print the version"},
-	{"help", cmd_help, "this text"},
+    {"serve", cmd_serve, "serve the API and the web apps"},
+    {"migrate", cmd_migrate, "apply pending schema migrations"},
+    {"routes", cmd_routes, "list every API route with its permission"},
+    {"config", cmd_config, "print the effective configuration"},
+    {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "this text"},
 };
 
 static int cmd_help(struct config *c)

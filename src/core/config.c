@@ -21,27 +21,27 @@ struct opt {
 #define OFF(f) offsetof(struct config, f)
 
 static const struct opt opts[] = {
-	{"listen", OPT_STR, "127.0.0.1:8080", 0, 0, 0, OFF(listen),
-	 "address and port to serve on (port 0 picks a free one)"},
-	{"db", OPT_STR, "sqlite:var/gonghui.db", 0, 0, 1, OFF(db),
-	 "database: sqlite:PATH or postgresql://USER@HOST:PORT/NAME"},
-	{"threads", OPT_INT, "0", 0, 256, 0, OFF(threads), "server threads, 0 = one per core"},
-	{"web-root", OPT_STR, "web/dist", 0, 0, 0, OFF(web_root),
-	 "folder holding the built web apps (portal/ and admin/)"},
-	{"secret-key-file", OPT_STR, "var/secret.key", 0, 0, 0, OFF(secret_key_file),
-	 "key file for encryption and signatures, outside the database"},
-	{"body-limit-kb", OPT_INT, "1024", 1, 1048576, 0, OFF(body_limit_kb),
-	 "largest request body accepted, in KiB"},
-	{"access-log", OPT_BOOL, "on", 0, 1, 0, OFF(access_log), "log every request (on/off)"},
-	{"log-level", OPT_STR, "info", 0, 0, 0, OFF(log_level), "debug, info, warn or error"},
-	{"shutdown-timeout", OPT_INT, "10", 0, 600, 0, OFF(shutdown_timeout),
-	 "seconds to let requests in flight finish on SIGTERM"},
+    {"listen", OPT_STR, "127.0.0.1:8080", 0, 0, 0, OFF(listen),
+     "address and port to serve on (port 0 picks a free one)"},
+    {"db", OPT_STR, "sqlite:var/gonghui.db", 0, 0, 1, OFF(db),
+     "database: sqlite:PATH or postgresql://USER@HOST:PORT/NAME"},
+    {"threads", OPT_INT, "0", 0, 256, 0, OFF(threads), "server threads, 0 = one per core"},
+    {"web-root", OPT_STR, "web/dist", 0, 0, 0, OFF(web_root),
+     "folder holding the built web apps (portal/ and admin/)"},
+    {"secret-key-file", OPT_STR, "var/secret.key", 0, 0, 0, OFF(secret_key_file),
+     "key file for encryption and signatures, outside the database"},
+    {"body-limit-kb", OPT_INT, "1024", 1, 1048576, 0, OFF(body_limit_kb),
+     "largest request body accepted, in KiB"},
+    {"access-log", OPT_BOOL, "on", 0, 1, 0, OFF(access_log), "log every request (on/off)"},
+    {"log-level", OPT_STR, "info", 0, 0, 0, OFF(log_level), "debug, info, warn or error"},
+    {"shutdown-timeout", OPT_INT, "10", 0, 600, 0, OFF(shutdown_timeout),
+     "seconds to let requests in flight finish on SIGTERM"},
 };
 
 enum { NOPTS = sizeof(opts) / sizeof(opts[0]) };
 
 static int set(struct config *c, const struct opt *o, const char *val, const char *from, char *msg,
-	       size_t msglen)
+               size_t msglen)
 {
 	void *field = (char *)c + o->offset;
 	if (o->type == OPT_STR) {
@@ -54,11 +54,11 @@ static int set(struct config *c, const struct opt *o, const char *val, const cha
 		    !strcmp(val, "yes"))
 			v = 1;
 		else if (!strcmp(val, "off") || !strcmp(val, "false") || !strcmp(val, "0") ||
-			 !strcmp(val, "no"))
+		         !strcmp(val, "no"))
 			v = 0;
 		else {
-			snprintf(msg, msglen, "%s --%s 应为 on 或 off（收到 \"%s\"）", from, o->name,
-				 val);
+			snprintf(msg, msglen, "%s --%s 应为 on 或 off（收到 \"%s\"）", from,
+			         o->name, val);
 			return -1;
 		}
 		*(int *)field = v;
@@ -69,7 +69,7 @@ static int set(struct config *c, const struct opt *o, const char *val, const cha
 	long v = strtol(val, &end, 10);
 	if (errno || end == val || *end || v < o->min || v > o->max) {
 		snprintf(msg, msglen, "%s --%s 应为 %ld 到 %ld 之间的整数（收到 \"%s\"）", from,
-			 o->name, o->min, o->max, val);
+		         o->name, o->min, o->max, val);
 		return -1;
 	}
 	*(int *)field = (int)v;
@@ -93,7 +93,7 @@ static int check(struct config *c, char *msg, size_t msglen)
 	if (!colon || colon[1] == '\0' || *end || port < 0 || port > 65535 || hostlen == 0 ||
 	    hostlen >= sizeof(c->listen_host)) {
 		snprintf(msg, msglen, "--listen 应为 地址:端口，例如 127.0.0.1:8080（收到 \"%s\"）",
-			 c->listen);
+		         c->listen);
 		return -1;
 	}
 	memcpy(c->listen_host, c->listen, hostlen);
@@ -101,8 +101,8 @@ static int check(struct config *c, char *msg, size_t msglen)
 	c->listen_port = (int)port;
 	if (strncmp(c->db, "sqlite:", 7) && strncmp(c->db, "postgresql://", 13) &&
 	    strncmp(c->db, "postgres://", 11)) {
-		snprintf(msg, msglen,
-			 "--db 应以 sqlite: 或 postgresql:// 开头（收到 \"%.40s\"）", c->db);
+		snprintf(msg, msglen, "--db 应以 sqlite: 或 postgresql:// 开头（收到 \"%.40s\"）",
+		         c->db);
 		return -1;
 	}
 	if (!strncmp(c->db, "sqlite:", 7) && c->db[7] == '\0') {
@@ -115,7 +115,7 @@ static int check(struct config *c, char *msg, size_t msglen)
 		ok |= !strcmp(c->log_level, levels[i]);
 	if (!ok) {
 		snprintf(msg, msglen, "--log-level 应为 debug、info、warn 或 error（收到 \"%s\"）",
-			 c->log_level);
+		         c->log_level);
 		return -1;
 	}
 	if (c->threads == 0) {
@@ -156,7 +156,8 @@ int config_load(struct config *c, int argc, char **argv, char *msg, size_t msgle
 		}
 		const char *val = eq ? eq + 1 : NULL;
 		if (!val) {
-			if (o->type == OPT_BOOL && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0))
+			if (o->type == OPT_BOOL &&
+			    (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0))
 				val = "on";
 			else if (i + 1 < argc)
 				val = argv[++i];
@@ -183,7 +184,7 @@ void config_usage(FILE *out)
 	fputs("options (each also as environment variable GONGHUI_NAME):\n", out);
 	for (int i = 0; i < NOPTS; i++)
 		fprintf(out, "  --%-18s %s (default %s)\n", opts[i].name, opts[i].help,
-			opts[i].def);
+		        opts[i].def);
 }
 
 void config_print(const struct config *c, FILE *out)
@@ -195,7 +196,8 @@ void config_print(const struct config *c, FILE *out)
 			const char *s = *(const char *const *)field;
 			/* a database URL may carry a password: show only its scheme */
 			if (opts[i].secret && strstr(s, "@") != NULL)
-				fprintf(out, "%.*s***\n", (int)(strstr(s, "//") ? strstr(s, "//") - s + 2 : 0), s);
+				fprintf(out, "%.*s***\n",
+				        (int)(strstr(s, "//") ? strstr(s, "//") - s + 2 : 0), s);
 			else
 				fprintf(out, "%s\n", s);
 		} else if (opts[i].type == OPT_BOOL) {

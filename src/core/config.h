@@ -11,8 +11,8 @@ struct config {
 	const char *listen; /* "127.0.0.1:8080"; port 0 picks a free one */
 	char listen_host[64];
 	int listen_port;
-	const char *db;     /* "sqlite:var/gonghui.db" or "postgresql://…" */
-	int threads;        /* 0 = one per core */
+	const char *db; /* "sqlite:var/gonghui.db" or "postgresql://…" */
+	int threads;    /* 0 = one per core */
 	const char *web_root;
 	const char *secret_key_file;
 	int body_limit_kb;

@@ -26,14 +26,16 @@ struct db_val {
 	const char *s; /* DBV_TEXT: NUL-terminated, borrowed for the call */
 };
 
-#define DB_INT(x) ((struct db_val){.type = DBV_INT, .i = (int64_t)(x)})
+#define DB_INT(x)  ((struct db_val){.type = DBV_INT, .i = (int64_t)(x)})
 #define DB_TEXT(x) ((struct db_val){.type = DBV_TEXT, .s = (x)})
-#define DB_NULL ((struct db_val){.type = DBV_NULL})
+#define DB_NULL    ((struct db_val){.type = DBV_NULL})
 /* DB_ARGS(DB_INT(1), DB_TEXT("a")) expands to the count and the array;
  * a statement without parameters passes 0, NULL instead. */
-#define DB_ARGS(...)                                                                     \
-	(int)(sizeof((struct db_val[]){__VA_ARGS__}) / sizeof(struct db_val)),           \
-		(struct db_val[]){__VA_ARGS__}
+#define DB_ARGS(...)                                                                               \
+	(int)(sizeof((struct db_val[]){__VA_ARGS__}) / sizeof(struct db_val)), (struct db_val[])   \
+	{                                                                                          \
+		__VA_ARGS__                                                                        \
+	}
 
 /* url: "sqlite:PATH" (":memory:" allowed) or "postgresql://…" / "postgres://…".
  * On success *out is a new connection that the caller frees with db_close(). */
@@ -44,10 +46,10 @@ void db_global_init(void);
 
 /* Runs one statement; *affected (may be NULL) gets the changed row count. */
 int db_exec(struct db *d, struct err *e, const char *sql, int n, const struct db_val *params,
-	    int64_t *affected);
+            int64_t *affected);
 /* Runs one query; on success *out is a row set to step through and close. */
 int db_query(struct db *d, struct err *e, const char *sql, int n, const struct db_val *params,
-	     struct db_rows **out);
+             struct db_rows **out);
 /* 1 = a row is current, 0 = no more rows, -1 = error (e filled). */
 int db_step(struct db_rows *r, struct err *e);
 void db_rows_close(struct db_rows *r);
@@ -57,8 +59,8 @@ int64_t db_col_int(struct db_rows *r, int col);
 const char *db_col_text(struct db_rows *r, int col); /* "" for NULL */
 
 /* First column of the first row as an integer; ERR_NOT_FOUND when no row. */
-int db_query_int(struct db *d, struct err *e, const char *sql, int n,
-		 const struct db_val *params, int64_t *out);
+int db_query_int(struct db *d, struct err *e, const char *sql, int n, const struct db_val *params,
+                 int64_t *out);
 
 /* Write transactions. On SQLite BEGIN takes the write lock at once
  * (BEGIN IMMEDIATE), so two writers never deadlock on lock upgrade. */

@@ -28,8 +28,8 @@ struct err {
 /* Fills e and returns -1, so callers can write `return err_set(...)`.
  * slug NULL picks the default for code ("invalid_<field>" for ERR_INVALID
  * with a field). field may be NULL. */
-int err_set(struct err *e, enum err_code code, const char *slug, const char *field,
-	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int err_set(struct err *e, enum err_code code, const char *slug, const char *field, const char *fmt,
+            ...) __attribute__((format(printf, 5, 6)));
 void err_clear(struct err *e);
 int err_http_status(enum err_code code);
 const char *err_default_slug(enum err_code code);

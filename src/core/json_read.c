@@ -36,13 +36,13 @@ int json_parse_body(char *buf, size_t len, json_t **out, struct err *e)
 		return err_set(e, ERR_INVALID, "invalid_json", NULL, "请求内容为空，应为 JSON");
 	if (neutralise_nul(buf, len, &at))
 		return err_set(e, ERR_INVALID, "invalid_json", NULL,
-			       "请求内容不是有效的 JSON：第 %zu 字节处有空字符", at + 1);
+		               "请求内容不是有效的 JSON：第 %zu 字节处有空字符", at + 1);
 	json_error_t je;
 	json_t *j = json_loadb(buf, len, JSON_DECODE_ANY, &je);
 	if (!j)
 		return err_set(e, ERR_INVALID, "invalid_json", NULL,
-			       "请求内容不是有效的 JSON：第 %d 行第 %d 列附近有错误", je.line,
-			       je.column);
+		               "请求内容不是有效的 JSON：第 %d 行第 %d 列附近有错误", je.line,
+		               je.column);
 	*out = j;
 	return 0;
 }

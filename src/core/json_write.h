@@ -32,10 +32,10 @@ void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w);
 void jw_arr_end(struct jw *w);
 void jw_key(struct jw *w, const char *key);
-void jw_str(struct jw *w, const char *s);          /* NULL writes null */
+void jw_str(struct jw *w, const char *s); /* NULL writes null */
 void jw_strn(struct jw *w, const char *s, size_t n);
 void jw_int(struct jw *w, int64_t v);
-void jw_double(struct jw *w, double v);            /* NaN and infinities write null */
+void jw_double(struct jw *w, double v); /* NaN and infinities write null */
 void jw_bool(struct jw *w, int v);
 void jw_null(struct jw *w);
 /* Inserts already-serialised JSON as one value; the caller vouches for it. */

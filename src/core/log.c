@@ -23,7 +23,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	localtime_r(&ts.tv_sec, &tm);
 	int n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03ld %s ", ts.tv_nsec / 1000000,
-		      names[level]);
+	              names[level]);
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

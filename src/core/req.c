@@ -57,8 +57,7 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-int req_body_str(struct req *r, const char *field, int required, size_t max_chars,
-		 const char **out)
+int req_body_str(struct req *r, const char *field, int required, size_t max_chars, const char **out)
 {
 	*out = NULL;
 	if (req_body_object(r))
@@ -84,7 +83,7 @@ int req_body_str(struct req *r, const char *field, int required, size_t max_char
 }
 
 int req_body_int(struct req *r, const char *field, int required, int64_t min, int64_t max,
-		 int64_t *out)
+                 int64_t *out)
 {
 	if (req_body_object(r))
 		return -1;
@@ -96,7 +95,7 @@ int req_body_int(struct req *r, const char *field, int required, int64_t min, in
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
 		return req_fail(r, ERR_INVALID, field, "%s 应为 %lld 到 %lld 之间的整数", field,
-				(long long)min, (long long)max);
+		                (long long)min, (long long)max);
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -133,7 +132,7 @@ int req_fail(struct req *r, enum err_code code, const char *field, const char *f
 }
 
 int req_fail_as(struct req *r, enum err_code code, const char *slug, const char *field,
-		const char *fmt, ...)
+                const char *fmt, ...)
 {
 	char msg[256] = "";
 	if (fmt) {

@@ -60,11 +60,11 @@ int req_body_object(struct req *r);
  * empty-after-trim required value or more than max_chars characters is
  * ERR_INVALID naming the field. *out is borrowed from the parsed body. */
 int req_body_str(struct req *r, const char *field, int required, size_t max_chars,
-		 const char **out);
+                 const char **out);
 /* An integer field of the body object within [min, max]; missing and not
  * required leaves *out unchanged. */
 int req_body_int(struct req *r, const char *field, int required, int64_t min, int64_t max,
-		 int64_t *out);
+                 int64_t *out);
 /* The response writer; the status is 200 unless req_status() says otherwise. */
 struct jw *req_json(struct req *r);
 void req_status(struct req *r, int status);
@@ -73,9 +73,9 @@ void req_add_header(struct req *r, const char *name, const char *value);
 /* Records the error for the router to answer with and returns -1.
  * field may be NULL; the message is Chinese, for people. */
 int req_fail(struct req *r, enum err_code code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* The same with an explicit stable code, e.g. "duplicate_id_card". */
 int req_fail_as(struct req *r, enum err_code code, const char *slug, const char *field,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -100,8 +100,8 @@ struct router *router_new(const struct module *const *modules)
 				    strcmp(rt->routes[j].route->method, r->method) == 0)
 					why = "duplicate of another route";
 			if (why) {
-				fprintf(stderr, "gonghui: route %s %s in module %s: %s\n", r->method,
-					r->path, (*m)->name, why);
+				fprintf(stderr, "gonghui: route %s %s in module %s: %s\n",
+				        r->method, r->path, (*m)->name, why);
 				router_free(rt);
 				return NULL;
 			}
@@ -151,7 +151,7 @@ static void add_allow(struct route_match *m, const char *method)
 }
 
 enum router_result router_match(const struct router *rt, const char *method, const char *path,
-				struct route_match *m)
+                                struct route_match *m)
 {
 	struct seg in[ROUTER_MAX_SEGMENTS];
 	memset(m, 0, sizeof(*m));

@@ -55,7 +55,7 @@ enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED }
 /* Matches method and path (already percent-decoded, no query string).
  * HEAD matches GET routes. */
 enum router_result router_match(const struct router *rt, const char *method, const char *path,
-				struct route_match *m);
+                                struct route_match *m);
 
 /* Every route of every module, for tests and `gonghui routes`. */
 size_t router_count(const struct router *rt);

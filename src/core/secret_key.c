@@ -33,8 +33,8 @@ static int create_key(const char *path, struct err *e)
 	if (fd < 0) {
 		memset(key, 0, sizeof(key));
 		return errno == EEXIST ? 0 /* made by a concurrent start */
-				       : err_set(e, ERR_INTERNAL, "secret_key", NULL,
-						 "无法创建密钥文件 %s：%s", path, strerror(errno));
+		                       : err_set(e, ERR_INTERNAL, "secret_key", NULL,
+		                                 "无法创建密钥文件 %s：%s", path, strerror(errno));
 	}
 	ssize_t n = write(fd, key, sizeof(key));
 	memset(key, 0, sizeof(key));
@@ -47,15 +47,14 @@ static int create_key(const char *path, struct err *e)
 	return 0;
 }
 
-int secret_key_load(const char *path, int create, unsigned char key[SECRET_KEY_LEN],
-		    struct err *e)
+int secret_key_load(const char *path, int create, unsigned char key[SECRET_KEY_LEN], struct err *e)
 {
 	if (create && access(path, F_OK) != 0 && create_key(path, e))
 		return -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, ERR_INTERNAL, "secret_key", NULL, "无法读取密钥文件 %s：%s", path,
-			       strerror(errno));
+		               strerror(errno));
 	struct stat st;
 	int rc = -1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -64,13 +63,13 @@ int secret_key_load(const char *path, int create, unsigned char key[SECRET_KEY_L
 	}
 	if (st.st_mode & 077) {
 		err_set(e, ERR_INTERNAL, "secret_key", NULL,
-			"密钥文件 %s 的权限过宽，其他用户可读；请执行 chmod 600 %s", path, path);
+		        "密钥文件 %s 的权限过宽，其他用户可读；请执行 chmod 600 %s", path, path);
 		goto out;
 	}
 	if (st.st_size != SECRET_KEY_LEN ||
 	    read(fd, key, SECRET_KEY_LEN) != (ssize_t)SECRET_KEY_LEN) {
 		err_set(e, ERR_INTERNAL, "secret_key", NULL, "密钥文件 %s 应为 %d 字节", path,
-			SECRET_KEY_LEN);
+		        SECRET_KEY_LEN);
 		goto out;
 	}
 	rc = 0;

@@ -138,14 +138,13 @@ static enum MHD_Result send_json(struct req *r)
 		write_error(r);
 		if (status >= 500)
 			log_error("request %s %s %s failed: %s (%s)", r->id, r->method, r->path,
-				  r->err.slug, r->err.message);
+			          r->err.slug, r->err.message);
 	}
 	/* the body lives in the arena until the request completes */
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(r->out.len, r->out.buf ? r->out.buf : (char *)"",
-						MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	    r->out.len, r->out.buf ? r->out.buf : (char *)"", MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"application/json; charset=utf-8");
+	                        "application/json; charset=utf-8");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
@@ -224,8 +223,8 @@ static int body_append(struct req *r, const char *data, size_t n, size_t limit)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
 	(void)version;
 	struct server *s = cls;
@@ -252,7 +251,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_YES;
 		}
 		const char *cl =
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > s->body_limit)
 			return fail_now(r, ERR_TOO_LARGE, NULL);
 		return MHD_YES;
@@ -279,9 +278,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
 		unsigned status;
 		struct MHD_Response *resp = web_file_response(
-			s->cfg->web_root, url,
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
-			&status);
+		    s->cfg->web_root, url,
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"), &status);
 		if (!resp)
 			return fail_now(r, ERR_NOT_FOUND, "页面不存在");
 		return respond(r, status, resp);
@@ -291,7 +289,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	(void)conn;
 	struct server *s = cls;
@@ -300,8 +298,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (s->cfg->access_log)
 		log_info("%s %s %d %lluus id=%s%s", r->method, r->path, r->status,
-			 (unsigned long long)((now_ns() - r->start_ns) / 1000), r->id,
-			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+		         (unsigned long long)((now_ns() - r->start_ns) / 1000), r->id,
+		         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 	json_decref(r->json);
 	free(r->body);
 	arena_release(&r->arena);
@@ -339,7 +337,8 @@ int server_run(const struct config *c, const struct module *const *modules)
 	if (!s.router)
 		return 1;
 
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->listen_port)};
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_port = htons((uint16_t)c->listen_port)};
 	if (inet_pton(AF_INET, c->listen_host, &addr.sin_addr) != 1) {
 		log_error("--listen: \"%s\" is not an IPv4 address", c->listen_host);
 		router_free(s.router);
@@ -356,13 +355,12 @@ int server_run(const struct config *c, const struct module *const *modules)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-		(unsigned)1024, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)c->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen on %s: %s", c->listen, strerror(errno));
 		router_free(s.router);
@@ -371,11 +369,12 @@ int server_run(const struct config *c, const struct module *const *modules)
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned port = info ? info->port : (unsigned)c->listen_port;
 	log_info("listening on http://%s:%u (%d threads, %zu routes)", c->listen_host, port,
-		 c->threads, router_count(s.router));
+	         c->threads, router_count(s.router));
 
 	int sig = 0;
 	sigwait(&sigs, &sig);
-	log_info("%s received: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	log_info("%s received: finishing requests in flight",
+	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	MHD_socket lfd = MHD_quiesce_daemon(d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
@@ -386,7 +385,7 @@ int server_run(const struct config *c, const struct module *const *modules)
 	}
 	if (atomic_load(&s.in_flight) > 0)
 		log_warn("%d requests still running at the shutdown timeout",
-			 atomic_load(&s.in_flight));
+		         atomic_load(&s.in_flight));
 	MHD_stop_daemon(d);
 	close_dbs(&s);
 	router_free(s.router);

@@ -12,27 +12,27 @@
 static const struct {
 	const char *ext, *type;
 } mime_types[] = {
-	{".html", "text/html; charset=utf-8"},
-	{".js", "text/javascript; charset=utf-8"},
-	{".mjs", "text/javascript; charset=utf-8"},
-	{".css", "text/css; charset=utf-8"},
-	{".json", "application/json"},
-	{".map", "application/json"},
-	{".svg", "image/svg+xml"},
-	{".png", "image/png"},
-	{".jpg", "image/jpeg"},
-	{".jpeg", "image/jpeg"},
-	{".gif", "image/gif"},
-	{".webp", "image/webp"},
-	{".ico", "image/x-icon"},
-	{".woff", "font/woff"},
-	{".woff2", "font/woff2"},
-	{".ttf", "font/ttf"},
-	{".txt", "text/plain; charset=utf-8"},
-	{".xml", "application/xml"},
-	{".pdf", "application/pdf"},
-	{".wasm", "application/wasm"},
-	{".webmanifest", "application/manifest+json"},
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".map", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".jpg", "image/jpeg"},
+    {".jpeg", "image/jpeg"},
+    {".gif", "image/gif"},
+    {".webp", "image/webp"},
+    {".ico", "image/x-icon"},
+    {".woff", "font/woff"},
+    {".woff2", "font/woff2"},
+    {".ttf", "font/ttf"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".xml", "application/xml"},
+    {".pdf", "application/pdf"},
+    {".wasm", "application/wasm"},
+    {".webmanifest", "application/manifest+json"},
 };
 
 const char *web_mime_type(const char *name)
@@ -85,7 +85,7 @@ static int open_inside(const char *base, const char *rel, struct stat *st)
 }
 
 struct MHD_Response *web_file_response(const char *root, const char *path,
-				       const char *if_none_match, unsigned *status)
+                                       const char *if_none_match, unsigned *status)
 {
 	const char *app = "portal", *rel = path;
 	if (!strcmp(path, "/admin") || !strncmp(path, "/admin/", 7)) {
@@ -114,10 +114,10 @@ struct MHD_Response *web_file_response(const char *root, const char *path,
 	}
 	char etag[64];
 	snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)st.st_size,
-		 (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
-			 (unsigned long long)st.st_mtim.tv_nsec);
-	const char *cache = strncmp(rel, "/assets/", 8) == 0 ? "public, max-age=31536000, immutable"
-							      : "no-cache";
+	         (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+	             (unsigned long long)st.st_mtim.tv_nsec);
+	const char *cache =
+	    strncmp(rel, "/assets/", 8) == 0 ? "public, max-age=31536000, immutable" : "no-cache";
 	struct MHD_Response *resp;
 	if (if_none_match && strstr(if_none_match, etag)) {
 		close(fd);

@@ -10,7 +10,7 @@ struct MHD_Response;
  * *status (200, 304 or 404). Returns NULL only for 404, which the caller
  * answers with the common error body. Never serves outside root. */
 struct MHD_Response *web_file_response(const char *root, const char *path,
-				       const char *if_none_match, unsigned *status);
+                                       const char *if_none_match, unsigned *status);
 /* The MIME type for a file name, by extension. */
 const char *web_mime_type(const char *name);
 

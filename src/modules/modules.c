@@ -1,6 +1,6 @@
 #include "modules.h"
 
 const struct module *const modules[] = {
-	&system_module,
-	NULL,
+    &system_module,
+    NULL,
 };

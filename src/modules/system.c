@@ -16,10 +16,10 @@ static int version(struct req *r);
 static int client_error(struct req *r);
 
 static const struct route routes[] = {
-	{"GET", "/api/v1/healthz", healthz, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
-	{"GET", "/api/v1/readyz", readyz, NULL, ROUTE_PUBLIC},
-	{"GET", "/api/v1/version", version, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
-	{"POST", "/api/v1/client-errors", client_error, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
+    {"GET", "/api/v1/healthz", healthz, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
+    {"GET", "/api/v1/readyz", readyz, NULL, ROUTE_PUBLIC},
+    {"GET", "/api/v1/version", version, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
+    {"POST", "/api/v1/client-errors", client_error, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
 };
 
 const struct module system_module = {"system", ROUTES(routes)};
@@ -40,11 +40,11 @@ static int readyz(struct req *r)
 	int have = 0;
 	if (db_ping(r->db, &r->err) || migrate_db_version(r->db, &r->err, &have))
 		return req_fail_as(r, ERR_UNAVAILABLE, "database_unavailable", NULL,
-				   "数据库不可用");
+		                   "数据库不可用");
 	if (have != migrate_latest())
 		return req_fail_as(r, ERR_UNAVAILABLE, "schema_not_current", NULL,
-				   "数据库结构版本为 %d，程序需要 %d，请先执行 gonghui migrate", have,
-				   migrate_latest());
+		                   "数据库结构版本为 %d，程序需要 %d，请先执行 gonghui migrate",
+		                   have, migrate_latest());
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_kstr(w, "status", "ready");

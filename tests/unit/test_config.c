@@ -31,8 +31,8 @@ static void test_env_then_command_line(void **state)
 	setenv("GONGHUI_LISTEN", "0.0.0.0:9000", 1);
 	struct config c;
 	char msg[512];
-	char *argv[] = {"--listen", "127.0.0.1:0", "--access-log=off", "extra", "--db",
-			"postgresql://u@127.0.0.1/x"};
+	char *argv[] = {"--listen", "127.0.0.1:0", "--access-log=off",
+	                "extra",    "--db",        "postgresql://u@127.0.0.1/x"};
 	assert_int_equal(load(&c, msg, 6, argv), 0);
 	assert_int_equal(c.threads, 3);
 	assert_int_equal(c.listen_port, 0);
@@ -52,15 +52,15 @@ static void test_bad_values_name_the_option(void **state)
 		const char *args[2];
 		const char *mentions;
 	} cases[] = {
-		{{"--threads", "abc"}, "--threads"},
-		{{"--threads", "999"}, "--threads"},
-		{{"--listen", "8080"}, "--listen"},
-		{{"--listen", "127.0.0.1:70000"}, "--listen"},
-		{{"--db", "mysql://x"}, "--db"},
-		{{"--db", "sqlite:"}, "--db"},
-		{{"--access-log", "maybe"}, "--access-log"},
-		{{"--log-level", "loud"}, "--log-level"},
-		{{"--nope", "1"}, "--nope"},
+	    {{"--threads", "abc"}, "--threads"},
+	    {{"--threads", "999"}, "--threads"},
+	    {{"--listen", "8080"}, "--listen"},
+	    {{"--listen", "127.0.0.1:70000"}, "--listen"},
+	    {{"--db", "mysql://x"}, "--db"},
+	    {{"--db", "sqlite:"}, "--db"},
+	    {{"--access-log", "maybe"}, "--access-log"},
+	    {{"--log-level", "loud"}, "--log-level"},
+	    {{"--nope", "1"}, "--nope"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c;
@@ -94,10 +94,10 @@ static void test_missing_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_env_then_command_line),
-		cmocka_unit_test(test_bad_values_name_the_option),
-		cmocka_unit_test(test_missing_value),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_env_then_command_line),
+	    cmocka_unit_test(test_bad_values_name_the_option),
+	    cmocka_unit_test(test_missing_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,7 +65,8 @@ static void test_escaped_nul_becomes_replacement(void **state)
 	json_t *j;
 	const char body[] = "{\"name\":\"a\\u0000b\",\"k\\u0000\":1,\"lit\":\"\\\\u0000\"}";
 	assert_int_equal(parse(body, sizeof(body) - 1, &j), 0);
-	assert_string_equal(json_string_value(json_object_get(j, "name")), "a\xEF\xBF\xBD" "b");
+	assert_string_equal(json_string_value(json_object_get(j, "name")), "a\xEF\xBF\xBD"
+	                                                                   "b");
 	assert_non_null(json_object_get(j, "k\xEF\xBF\xBD"));
 	/* an escaped backslash followed by u0000 is text, left alone */
 	assert_string_equal(json_string_value(json_object_get(j, "lit")), "\\u0000");
@@ -76,10 +77,10 @@ static void test_rejections(void **state)
 {
 	(void)state;
 	json_t *j = NULL;
-	assert_int_equal(parse("{\"a\":1}\0", 8, &j), -1);  /* raw NUL */
-	assert_int_equal(parse("", 0, &j), -1);              /* empty */
+	assert_int_equal(parse("{\"a\":1}\0", 8, &j), -1);      /* raw NUL */
+	assert_int_equal(parse("", 0, &j), -1);                 /* empty */
 	assert_int_equal(parse("{\"a\":\"\xff\"}", 8, &j), -1); /* invalid UTF-8 */
-	assert_int_equal(parse("{\"a\":1} x", 9, &j), -1);   /* trailing data */
+	assert_int_equal(parse("{\"a\":1} x", 9, &j), -1);      /* trailing data */
 	assert_int_equal(parse("{\"a\":1,}", 8, &j), -1);
 	assert_null(j);
 	struct err e;
@@ -92,9 +93,9 @@ static void test_rejections(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_test_suite),
-		cmocka_unit_test(test_escaped_nul_becomes_replacement),
-		cmocka_unit_test(test_rejections),
+	    cmocka_unit_test(test_json_test_suite),
+	    cmocka_unit_test(test_escaped_nul_becomes_replacement),
+	    cmocka_unit_test(test_rejections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

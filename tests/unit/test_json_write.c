@@ -39,7 +39,7 @@ static void test_structure(void **state)
 	jw_kbool(&w, "ok", 1);
 	jw_obj_end(&w);
 	assert_string_equal(w.buf, "{\"name\":\"陕西省总工会\",\"n\":-42,\"items\":[1,{},[],null,"
-				   "true,false],\"none\":null,\"ok\":true}");
+	                           "true,false],\"none\":null,\"ok\":true}");
 	assert_int_equal(w.len, strlen(w.buf));
 }
 
@@ -66,12 +66,23 @@ static void test_every_control_character(void **state)
 		const char *out = escaped(in, 1);
 		char want[16];
 		switch (c) {
-		case '\b': strcpy(want, "\"\\b\""); break;
-		case '\f': strcpy(want, "\"\\f\""); break;
-		case '\n': strcpy(want, "\"\\n\""); break;
-		case '\r': strcpy(want, "\"\\r\""); break;
-		case '\t': strcpy(want, "\"\\t\""); break;
-		default: snprintf(want, sizeof(want), "\"\\u%04x\"", c);
+		case '\b':
+			strcpy(want, "\"\\b\"");
+			break;
+		case '\f':
+			strcpy(want, "\"\\f\"");
+			break;
+		case '\n':
+			strcpy(want, "\"\\n\"");
+			break;
+		case '\r':
+			strcpy(want, "\"\\r\"");
+			break;
+		case '\t':
+			strcpy(want, "\"\\t\"");
+			break;
+		default:
+			snprintf(want, sizeof(want), "\"\\u%04x\"", c);
 		}
 		assert_string_equal(out, want);
 	}
@@ -92,13 +103,13 @@ static void test_invalid_utf8_becomes_replacement(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"\xff", "\"\xEF\xBF\xBD\""},                    /* never valid */
-		{"a\x80z", "\"a\xEF\xBF\xBDz\""},                /* lone continuation */
-		{"\xC0\xAF", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""},    /* overlong '/' */
-		{"\xE0\x80\xAF", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""},
-		{"\xED\xA0\x80", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""}, /* surrogate */
-		{"\xF4\x90\x80\x80", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""},
-		{"\xE5\xB7", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""},    /* truncated 工 */
+	    {"\xff", "\"\xEF\xBF\xBD\""},                 /* never valid */
+	    {"a\x80z", "\"a\xEF\xBF\xBDz\""},             /* lone continuation */
+	    {"\xC0\xAF", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""}, /* overlong '/' */
+	    {"\xE0\x80\xAF", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""},
+	    {"\xED\xA0\x80", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""}, /* surrogate */
+	    {"\xF4\x90\x80\x80", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""},
+	    {"\xE5\xB7", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""}, /* truncated 工 */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_string_equal(escaped(cases[i].in, strlen(cases[i].in)), cases[i].out);
@@ -157,13 +168,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_structure),
-		cmocka_unit_test(test_int_extremes),
-		cmocka_unit_test(test_every_control_character),
-		cmocka_unit_test(test_chinese_and_astral_pass_through),
-		cmocka_unit_test(test_invalid_utf8_becomes_replacement),
-		cmocka_unit_test(test_random_bytes_round_trip),
-		cmocka_unit_test(test_malloc_mode_grows),
+	    cmocka_unit_test(test_structure),
+	    cmocka_unit_test(test_int_extremes),
+	    cmocka_unit_test(test_every_control_character),
+	    cmocka_unit_test(test_chinese_and_astral_pass_through),
+	    cmocka_unit_test(test_invalid_utf8_becomes_replacement),
+	    cmocka_unit_test(test_random_bytes_round_trip),
+	    cmocka_unit_test(test_malloc_mode_grows),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

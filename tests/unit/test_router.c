@@ -10,12 +10,12 @@ static int h(struct req *r)
 }
 
 static const struct route orgs[] = {
-	{"GET", "/api/v1/orgs/:id", h, "orgs.read", 0},
-	{"PATCH", "/api/v1/orgs/:id", h, "orgs.write", 0},
-	{"GET", "/api/v1/orgs/:id/children", h, "orgs.read", 0},
-	{"GET", "/api/v1/orgs/certificates/:no", h, NULL, ROUTE_PUBLIC},
-	{"GET", "/api/v1/orgs/tree", h, "orgs.read", 0},
-	{"GET", "/", h, NULL, ROUTE_PUBLIC},
+    {"GET", "/api/v1/orgs/:id", h, "orgs.read", 0},
+    {"PATCH", "/api/v1/orgs/:id", h, "orgs.write", 0},
+    {"GET", "/api/v1/orgs/:id/children", h, "orgs.read", 0},
+    {"GET", "/api/v1/orgs/certificates/:no", h, NULL, ROUTE_PUBLIC},
+    {"GET", "/api/v1/orgs/tree", h, "orgs.read", 0},
+    {"GET", "/", h, NULL, ROUTE_PUBLIC},
 };
 static const struct module orgs_mod = {"orgs", ROUTES(orgs)};
 static const struct module *const mods[] = {&orgs_mod, NULL};
@@ -39,7 +39,7 @@ static void test_params_and_literals(void **state)
 	assert_int_equal(router_match(rt, "GET", "/api/v1/orgs/tree", &m), ROUTER_FOUND);
 	assert_ptr_equal(m.route, &orgs[4]);
 	assert_int_equal(router_match(rt, "GET", "/api/v1/orgs/certificates/81610000X", &m),
-			 ROUTER_FOUND);
+	                 ROUTER_FOUND);
 	assert_ptr_equal(m.route, &orgs[3]);
 	assert_memory_equal(m.values[0], "81610000X", 9);
 	assert_int_equal(router_match(rt, "HEAD", "/api/v1/orgs/1", &m), ROUTER_FOUND);
@@ -54,18 +54,18 @@ static void test_not_found_and_method(void **state)
 	struct route_match m;
 	assert_int_equal(router_match(rt, "GET", "/api/v1/orgs", &m), ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(rt, "GET", "/api/v1/orgs/1/children/x", &m),
-			 ROUTER_NOT_FOUND);
+	                 ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(rt, "GET", "/api/v1/orgs/1/", &m), ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(rt, "GET", "/api/v1//orgs/1", &m), ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(rt, "GET", "api/v1/orgs/1", &m), ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(rt, "GET", "", &m), ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(rt, "GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r", &m),
-			 ROUTER_NOT_FOUND);
+	                 ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(rt, "DELETE", "/api/v1/orgs/1", &m),
-			 ROUTER_METHOD_NOT_ALLOWED);
+	                 ROUTER_METHOD_NOT_ALLOWED);
 	assert_string_equal(m.allow, "GET, PATCH");
 	assert_int_equal(router_match(rt, "POST", "/api/v1/orgs/1/children", &m),
-			 ROUTER_METHOD_NOT_ALLOWED);
+	                 ROUTER_METHOD_NOT_ALLOWED);
 	assert_string_equal(m.allow, "GET");
 	router_free(rt);
 }
@@ -74,16 +74,16 @@ static void test_bad_tables_are_refused(void **state)
 {
 	(void)state;
 	static const struct route dup[] = {
-		{"GET", "/api/v1/x/:id", h, "x.read", 0},
-		{"GET", "/api/v1/x/:name", h, "x.read", 0},
+	    {"GET", "/api/v1/x/:id", h, "x.read", 0},
+	    {"GET", "/api/v1/x/:name", h, "x.read", 0},
 	};
 	static const struct route noperm[] = {{"GET", "/api/v1/x", h, NULL, 0}};
 	static const struct route both[] = {{"GET", "/api/v1/x", h, "x.read", ROUTE_PUBLIC}};
 	static const struct route badpath[] = {{"GET", "api/v1/x", h, NULL, ROUTE_PUBLIC}};
 	static const struct module m1 = {"dup", ROUTES(dup)}, m2 = {"noperm", ROUTES(noperm)},
-				   m3 = {"both", ROUTES(both)}, m4 = {"badpath", ROUTES(badpath)};
+	                           m3 = {"both", ROUTES(both)}, m4 = {"badpath", ROUTES(badpath)};
 	const struct module *const l1[] = {&m1, NULL}, *const l2[] = {&m2, NULL},
-				   *const l3[] = {&m3, NULL}, *const l4[] = {&m4, NULL};
+	                           *const l3[] = {&m3, NULL}, *const l4[] = {&m4, NULL};
 	assert_null(router_new(l1));
 	assert_null(router_new(l2));
 	assert_null(router_new(l3));
@@ -105,10 +105,10 @@ static void test_enumeration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_params_and_literals),
-		cmocka_unit_test(test_not_found_and_method),
-		cmocka_unit_test(test_bad_tables_are_refused),
-		cmocka_unit_test(test_enumeration),
+	    cmocka_unit_test(test_params_and_literals),
+	    cmocka_unit_test(test_not_found_and_method),
+	    cmocka_unit_test(test_bad_tables_are_refused),
+	    cmocka_unit_test(test_enumeration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
