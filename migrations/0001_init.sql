@@ -3,5 +3,5 @@
 CREATE TABLE settings (
 	name TEXT PRIMARY KEY,
 	value TEXT NOT NULL,
-	updated_at INTEGER NOT NULL
+	updated_at BIGINT NOT NULL
 );

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-30}
 shared=${GONGHUI_SHARED_DIR:-../shared}
 make --no-print-directory build/gen/migrations.c >/dev/null
-flags="-std=c17 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Isrc -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson sqlite3 libpq libcrypto)"
-libs="$(pkg-config --libs libmicrohttpd jansson sqlite3 libpq libcrypto) -lpthread -lm"
+flags="-std=c17 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Isrc -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson sqlite3 libpq libcrypto libcurl)"
+libs="$(pkg-config --libs libmicrohttpd jansson sqlite3 libpq libcrypto libcurl) -lpthread -lm"
 shopt -s nullglob
 src=(src/core/*.c src/platform/*.c src/modules/*.c)
 for f in fuzz/fuzz_*.c; do

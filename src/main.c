@@ -7,10 +7,13 @@
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/router.h"
-#include "core/secret_key.h"
 #include "core/server.h"
 #include "core/version.h"
 #include "modules/modules.h"
+#include "platform/cli.h"
+#include "platform/hooks.h"
+#include "platform/keys.h"
+#include "platform/roles.h"
 
 static enum log_level level_of(const char *name)
 {
@@ -35,13 +38,11 @@ static int open_db(const struct config *c, struct db **d)
 
 static int cmd_serve(struct config *c)
 {
-	unsigned char key[SECRET_KEY_LEN];
 	struct err e;
-	if (secret_key_load(c->secret_key_file, 1, key, &e)) {
+	if (keys_load(c->secret_key_file, 1, &e)) {
 		fprintf(stderr, "gonghui: %s\n", e.message);
 		return 1;
 	}
-	memset(key, 0, sizeof(key));
 	struct db *d;
 	if (open_db(c, &d))
 		return 1;
@@ -62,7 +63,9 @@ static int cmd_serve(struct config *c)
 		log_warn("database schema %d is older than %d: run `gonghui migrate`; until then "
 		         "/api/v1/readyz answers 503",
 		         have, migrate_latest());
-	return server_run(c, modules);
+	int rc2 = server_run(c, modules, &platform_hooks);
+	keys_unload();
+	return rc2;
 }
 
 static int cmd_migrate(struct config *c)
@@ -75,6 +78,11 @@ static int cmd_migrate(struct config *c)
 	int rc = migrate_run(d, &e, &applied);
 	if (rc == 0)
 		rc = migrate_db_version(d, &e, &have);
+	/* the built-in roles follow the code, like the schema */
+	if (rc == 0 && (db_begin(d, &e) || roles_sync(d, &e) || db_commit(d, &e))) {
+		db_rollback(d);
+		rc = -1;
+	}
 	db_close(d);
 	if (rc) {
 		fprintf(stderr, "gonghui migrate: %s\n", e.message);
@@ -122,6 +130,9 @@ static const struct command {
 } commands[] = {
     {"serve", cmd_serve, "serve the API and the web apps"},
     {"migrate", cmd_migrate, "apply pending schema migrations"},
+    {"seed", cli_seed, "load the Shaanxi union tree (--demo: demo unions and accounts)"},
+    {"user", cli_user, "user add|passwd|lock|unlock: accounts from the command line"},
+    {"audit", cli_audit, "audit verify: check the audit log's chain"},
     {"routes", cmd_routes, "list every API route with its permission"},
     {"config", cmd_config, "print the effective configuration"},
     {"version", cmd_version, "print the version"},

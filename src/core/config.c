@@ -36,6 +36,39 @@ static const struct opt opts[] = {
     {"log-level", OPT_STR, "info", 0, 0, 0, OFF(log_level), "debug, info, warn or error"},
     {"shutdown-timeout", OPT_INT, "10", 0, 600, 0, OFF(shutdown_timeout),
      "seconds to let requests in flight finish on SIGTERM"},
+    {"trust-proxy", OPT_BOOL, "off", 0, 1, 0, OFF(trust_proxy),
+     "take the client address from X-Forwarded-For (behind nginx only)"},
+    {"cookie-secure", OPT_BOOL, "off", 0, 1, 0, OFF(cookie_secure),
+     "mark the session cookie Secure (serve over HTTPS)"},
+    {"password-iterations", OPT_INT, "60000", 1000, 10000000, 0, OFF(password_iterations),
+     "PBKDF2-HMAC-SM3 iterations for new password hashes"},
+    {"lockout-threshold", OPT_INT, "5", 1, 100, 0, OFF(lockout_threshold),
+     "failed logins in a row that lock an account"},
+    {"lockout-minutes", OPT_INT, "15", 1, 1440, 0, OFF(lockout_minutes),
+     "how long a locked account stays locked"},
+    {"cadre-idle-minutes", OPT_INT, "30", 1, 1440, 0, OFF(cadre_idle_minutes),
+     "a cadre's session ends after this long without a request"},
+    {"cadre-session-hours", OPT_INT, "12", 1, 720, 0, OFF(cadre_session_hours),
+     "a cadre's session ends this long after login, active or not"},
+    {"worker-idle-days", OPT_INT, "7", 1, 365, 0, OFF(worker_idle_days),
+     "a worker's session ends after this long without a request"},
+    {"worker-session-days", OPT_INT, "30", 1, 365, 0, OFF(worker_session_days),
+     "a worker's session ends this long after login"},
+    {"password-max-age-days", OPT_INT, "90", 1, 3650, 0, OFF(password_max_age_days),
+     "cadres must change their password this often"},
+    {"mfa-cadres", OPT_BOOL, "off", 0, 1, 0, OFF(mfa_cadres),
+     "require a second factor from every cadre, not only the admin roles"},
+    {"login-rate-per-minute", OPT_INT, "20", 1, 100000, 0, OFF(login_rate_per_minute),
+     "login attempts per client address, and per account name, per minute"},
+    {"register-rate-per-hour", OPT_INT, "20", 1, 100000, 0, OFF(register_rate_per_hour),
+     "registrations and SMS codes per client address per hour"},
+    {"sms-driver", OPT_STR, "log", 0, 0, 0, OFF(sms_driver),
+     "log (write codes to the log, for development) or http"},
+    {"sms-http-url", OPT_STR, "", 0, 0, 1, OFF(sms_http_url),
+     "http driver: the gateway URL that receives a POST"},
+    {"sms-http-template", OPT_STR, "{\"phone\":\"{phone}\",\"text\":\"{text}\"}", 0, 0, 0,
+     OFF(sms_http_template), "http driver: the JSON body, with {phone} and {text}"},
+    {"demo", OPT_BOOL, "off", 0, 1, 0, OFF(demo), "seed: also load demo unions and accounts"},
 };
 
 enum { NOPTS = sizeof(opts) / sizeof(opts[0]) };
@@ -118,6 +151,14 @@ static int check(struct config *c, char *msg, size_t msglen)
 		         c->log_level);
 		return -1;
 	}
+	if (strcmp(c->sms_driver, "log") && strcmp(c->sms_driver, "http")) {
+		snprintf(msg, msglen, "--sms-driver 应为 log 或 http（收到 \"%s\"）", c->sms_driver);
+		return -1;
+	}
+	if (!strcmp(c->sms_driver, "http") && strncmp(c->sms_http_url, "http", 4)) {
+		snprintf(msg, msglen, "--sms-driver http 需要 --sms-http-url（http:// 或 https:// 地址）");
+		return -1;
+	}
 	if (c->threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		c->threads = n > 0 ? (int)n : 1;
@@ -194,8 +235,8 @@ void config_print(const struct config *c, FILE *out)
 		fprintf(out, "%s = ", opts[i].name);
 		if (opts[i].type == OPT_STR) {
 			const char *s = *(const char *const *)field;
-			/* a database URL may carry a password: show only its scheme */
-			if (opts[i].secret && strstr(s, "@") != NULL)
+			/* URLs may carry passwords or tokens: show only the scheme */
+			if (opts[i].secret && *s)
 				fprintf(out, "%.*s***\n",
 				        (int)(strstr(s, "//") ? strstr(s, "//") - s + 2 : 0), s);
 			else

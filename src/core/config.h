@@ -19,6 +19,23 @@ struct config {
 	int access_log;
 	const char *log_level;
 	int shutdown_timeout;
+	int trust_proxy;
+	int cookie_secure;
+	int password_iterations;
+	int lockout_threshold;
+	int lockout_minutes;
+	int cadre_idle_minutes;
+	int cadre_session_hours;
+	int worker_idle_days;
+	int worker_session_days;
+	int password_max_age_days;
+	int mfa_cadres;
+	int login_rate_per_minute;
+	int register_rate_per_hour;
+	const char *sms_driver;
+	const char *sms_http_url;
+	const char *sms_http_template;
+	int demo;
 	/* what is left of the command line after the options */
 	int nargs;
 	char **args;

@@ -7,8 +7,9 @@
 
 const char *req_param(struct req *r, const char *name)
 {
+	size_t n = strlen(name);
 	for (int i = 0; i < r->match.nparams; i++)
-		if (!strcmp(r->match.names[i], name))
+		if (r->match.name_lens[i] == n && !memcmp(r->match.names[i], name, n))
 			return arena_strndup(&r->arena, r->match.values[i], r->match.lens[i]);
 	return NULL;
 }
@@ -117,6 +118,16 @@ void req_add_header(struct req *r, const char *name, const char *value)
 	r->hname[r->nheaders] = name;
 	r->hvalue[r->nheaders] = value;
 	r->nheaders++;
+}
+
+void req_audit(struct req *r, const char *action, const char *target, const char *fields)
+{
+	if (action)
+		r->audit_action = action;
+	if (target)
+		r->audit_target = target;
+	if (fields)
+		r->audit_fields = fields;
 }
 
 int req_fail(struct req *r, enum err_code code, const char *field, const char *fmt, ...)

@@ -14,6 +14,7 @@
 #include "json_write.h"
 #include "router.h"
 
+struct auth_ctx;
 struct db;
 struct MHD_Connection;
 struct server;
@@ -35,6 +36,12 @@ struct req {
 	json_t *json;
 	struct db *db;
 	struct err err;
+	const char *client_ip;
+	/* the caller, filled by the platform before the handler; NULL = anonymous */
+	struct auth_ctx *auth;
+	/* what the audit row of this write says, beyond the route's defaults */
+	const char *audit_action, *audit_target, *audit_fields;
+	int audited; /* the handler wrote its own audit rows */
 	/* the answer */
 	int status;
 	struct jw out;
@@ -70,6 +77,11 @@ struct jw *req_json(struct req *r);
 void req_status(struct req *r, int status);
 /* Adds a response header; name and value must outlive the request (arena or static). */
 void req_add_header(struct req *r, const char *name, const char *value);
+/* Names what this write did for its audit row: action (NULL keeps the
+ * route's permission), target ("account:12"), fields (a JSON object of the
+ * changed fields, values masked where personal). Strings must outlive the
+ * request (arena or static). */
+void req_audit(struct req *r, const char *action, const char *target, const char *fields);
 /* Records the error for the router to answer with and returns -1.
  * field may be NULL; the message is Chinese, for people. */
 int req_fail(struct req *r, enum err_code code, const char *field, const char *fmt, ...)

@@ -91,10 +91,12 @@ struct router *router_new(const struct module *const *modules)
 				why = "too many parameters";
 			else if (!r->handler)
 				why = "no handler";
-			else if (!(r->flags & ROUTE_PUBLIC) && !r->perm)
-				why = "neither public nor given a permission";
-			else if ((r->flags & ROUTE_PUBLIC) && r->perm)
-				why = "both public and given a permission";
+			else if (!(r->flags & (ROUTE_PUBLIC | ROUTE_SELF)) && !r->perm)
+				why = "neither public, self nor given a permission";
+			else if ((r->flags & (ROUTE_PUBLIC | ROUTE_SELF)) && r->perm)
+				why = "both public or self and given a permission";
+			else if ((r->flags & ROUTE_PUBLIC) && (r->flags & ROUTE_SELF))
+				why = "both public and self";
 			for (size_t j = 0; !why && j < rt->n; j++)
 				if (same_shape(&rt->routes[j], c) &&
 				    strcmp(rt->routes[j].route->method, r->method) == 0)
@@ -180,6 +182,7 @@ enum router_result router_match(const struct router *rt, const char *method, con
 		if (!best->segs[s].is_param)
 			continue;
 		m->names[m->nparams] = best->segs[s].text;
+		m->name_lens[m->nparams] = best->segs[s].len;
 		m->values[m->nparams] = in[s].text;
 		m->lens[m->nparams] = in[s].len;
 		m->nparams++;

@@ -13,13 +13,17 @@ enum route_flags {
 	ROUTE_PUBLIC = 1 << 0, /* no session needed; perm must be NULL */
 	ROUTE_NO_TX = 1 << 1,  /* a write that manages its own transactions */
 	ROUTE_NO_DB = 1 << 2,  /* never touches the database (healthz) */
+	ROUTE_SELF = 1 << 3,   /* any logged-in caller, about their own account; perm NULL */
+	ROUTE_NO_AUDIT = 1 << 4, /* a write that changes nothing stored (client error reports) */
+	ROUTE_MFA = 1 << 5,    /* also open to a session that still owes its second factor */
+	ROUTE_PW_PENDING = 1 << 6, /* open while the caller must change their password */
 };
 
 struct route {
 	const char *method; /* "GET", "POST", "PATCH", "PUT", "DELETE" */
 	const char *path;   /* "/api/v1/orgs/:id/children" */
 	route_fn handler;
-	const char *perm; /* permission string, e.g. "members.read"; NULL only when public */
+	const char *perm; /* permission string, e.g. "members.read"; NULL when public or self */
 	unsigned flags;
 };
 
@@ -36,7 +40,8 @@ enum { ROUTER_MAX_PARAMS = 8, ROUTER_MAX_SEGMENTS = 16 };
 struct route_match {
 	const struct route *route;
 	int nparams;
-	const char *names[ROUTER_MAX_PARAMS];
+	const char *names[ROUTER_MAX_PARAMS]; /* not NUL-terminated: see name_lens */
+	size_t name_lens[ROUTER_MAX_PARAMS];
 	const char *values[ROUTER_MAX_PARAMS]; /* point into the caller's copy of the path */
 	size_t lens[ROUTER_MAX_PARAMS];
 	char allow[64]; /* for 405: the methods the path does answer, "GET, POST" */

@@ -22,6 +22,7 @@
 
 struct server {
 	const struct config *cfg;
+	const struct server_hooks *hooks;
 	struct router *router;
 	size_t body_limit;
 	atomic_int in_flight;
@@ -91,6 +92,35 @@ static void make_request_id(struct req *r)
 	rid_state ^= rid_state >> 7;
 	rid_state ^= rid_state << 17;
 	snprintf(r->id, sizeof(r->id), "%016llx", (unsigned long long)rid_state);
+}
+
+/* The peer's address, or with --trust-proxy the last hop that the proxy in
+ * front of us (nginx) added to X-Forwarded-For. */
+static const char *client_ip(struct req *r, int trust_proxy)
+{
+	if (trust_proxy) {
+		const char *fwd = req_header(r, "X-Forwarded-For");
+		if (fwd && *fwd) {
+			const char *last = strrchr(fwd, ',');
+			last = last ? last + 1 : fwd;
+			while (*last == ' ')
+				last++;
+			return arena_strndup(&r->arena, last, strnlen(last, 64));
+		}
+	}
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char buf[INET6_ADDRSTRLEN] = "";
+	if (ci && ci->client_addr) {
+		if (ci->client_addr->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
+				  buf, sizeof(buf));
+		else if (ci->client_addr->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, buf,
+				  sizeof(buf));
+	}
+	return arena_strdup(&r->arena, buf);
 }
 
 static void common_headers(struct req *r, struct MHD_Response *resp)
@@ -177,28 +207,41 @@ static void dispatch(struct server *s, struct req *r)
 		return;
 	}
 	const struct route *rt = r->match.route;
-	/* Until accounts exist, a route that needs a permission has no one who holds it. */
-	if (!(rt->flags & ROUTE_PUBLIC)) {
-		err_set(&r->err, ERR_UNAUTHENTICATED, NULL, NULL, NULL);
-		return;
-	}
-	if (r->body_len > 0) {
-		if (json_parse_body(r->body, r->body_len, &r->json, &r->err))
-			return;
-	}
 	if (!(rt->flags & ROUTE_NO_DB) && server_thread_db(s, &r->db, &r->err))
 		return;
-	int tx = r->db && is_write(r->method) && !(rt->flags & ROUTE_NO_TX);
+	if (!(rt->flags & ROUTE_PUBLIC)) {
+		if (!s->hooks || !r->db) {
+			err_set(&r->err, ERR_UNAUTHENTICATED, NULL, NULL, NULL);
+			return;
+		}
+		if (s->hooks->authorize(r, rt)) {
+			if (r->err.code == ERR_FORBIDDEN && r->auth)
+				s->hooks->audit(r, 0);
+			return;
+		}
+	}
+	if (r->body_len > 0 && json_parse_body(r->body, r->body_len, &r->json, &r->err))
+		return;
+	int write = r->db && is_write(r->method) && !(rt->flags & ROUTE_NO_AUDIT);
+	int tx = write && !(rt->flags & ROUTE_NO_TX);
 	if (tx && db_begin(r->db, &r->err))
 		return;
 	int rc = rt->handler(r);
 	if (rc != 0 && r->err.code == ERR_OK)
 		err_set(&r->err, ERR_INTERNAL, NULL, NULL, NULL);
+	if (rc == 0 && write && !r->audited && s->hooks && s->hooks->audit(r, 1))
+		rc = -1;
 	if (tx) {
 		if (rc == 0)
-			db_commit(r->db, &r->err);
+			rc = db_commit(r->db, &r->err);
 		else
 			db_rollback(r->db);
+	}
+	if (rc != 0 && write && !r->audited && r->auth && s->hooks) {
+		/* the failure is recorded even though the write is not */
+		struct err keep = r->err;
+		s->hooks->audit(r, 0);
+		r->err = keep;
 	}
 }
 
@@ -243,6 +286,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->path = url;
 		atomic_fetch_add(&s->in_flight, 1);
 		make_request_id(r);
+		r->client_ip = client_ip(r, s->cfg->trust_proxy);
 		if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
 			if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 				strcpy(r->match.allow, "GET, HEAD");
@@ -328,9 +372,10 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", msg);
 }
 
-int server_run(const struct config *c, const struct module *const *modules)
+int server_run(const struct config *c, const struct module *const *modules,
+	       const struct server_hooks *hooks)
 {
-	struct server s = {.cfg = c, .body_limit = (size_t)c->body_limit_kb * 1024};
+	struct server s = {.cfg = c, .hooks = hooks, .body_limit = (size_t)c->body_limit_kb * 1024};
 	pthread_mutex_init(&s.dbs_lock, NULL);
 	atomic_init(&s.in_flight, 0);
 	s.router = router_new(modules);

@@ -2,5 +2,10 @@
 
 const struct module *const modules[] = {
     &system_module,
+    &orgs_module,
+    &auth_module,
+    &accounts_module,
+    &apikeys_module,
+    &audit_module,
     NULL,
 };

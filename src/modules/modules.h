@@ -8,5 +8,10 @@
 extern const struct module *const modules[];
 
 extern const struct module system_module;
+extern const struct module orgs_module;
+extern const struct module auth_module;
+extern const struct module accounts_module;
+extern const struct module apikeys_module;
+extern const struct module audit_module;
 
 #endif

@@ -107,12 +107,14 @@ function sleep(ms) {
 }
 
 /**
- * Start `gonghui serve` on 127.0.0.1 with a free port and a fresh, migrated database.
- * Returns {url, dbUrl, stop, logs}: url like "http://127.0.0.1:PORT" (no trailing slash),
+ * Start `gonghui serve` on 127.0.0.1 with a free port and a fresh, migrated and seeded
+ * database (the Shaanxi union tree; with demo: true also the demo unions and accounts,
+ * password Demo@2026). args are extra `serve` options.
+ * Returns {url, dbUrl, keyFile, stop, logs}: url like "http://127.0.0.1:PORT" (no trailing slash),
  * stop() ends the server and removes its database and temp dir (never throws for a
  * failing server: it asserts nothing), logs() is the server's stderr so far.
  */
-export async function startServer({ db = 'sqlite' } = {}) {
+export async function startServer({ db = 'sqlite', demo = false, args = [] } = {}) {
   const bin = gonghuiBin()
   if (!existsSync(bin)) {
     throw new Error(`gonghui binary not found: ${bin} (build it with \`make unit-build\`, or set GONGHUI_BIN)`)
@@ -167,11 +169,16 @@ export async function startServer({ db = 'sqlite' } = {}) {
     if (m.code !== 0) {
       throw new Error(`gonghui migrate --db ${dbUrl} failed: exit ${m.code ?? m.signal}\n${m.stderr}${m.stdout}`)
     }
+    // cheap password hashing keeps the ASan build quick; the algorithm is the same
+    const common = ['--db', dbUrl, '--secret-key-file', `${tmp}/secret.key`, '--password-iterations', '1000']
+    const seeded = await run(bin, ['seed', ...(demo ? ['--demo'] : []), ...common], { timeoutMs: MIGRATE_TIMEOUT_MS })
+    if (seeded.code !== 0) {
+      throw new Error(`gonghui seed failed: exit ${seeded.code ?? seeded.signal}\n${seeded.stderr}${seeded.stdout}`)
+    }
 
     child = spawn(
       bin,
-      ['serve', '--listen', '127.0.0.1:0', '--db', dbUrl, '--web-root', 'web/dist', '--threads', '2',
-        '--secret-key-file', `${tmp}/secret.key`],
+      ['serve', '--listen', '127.0.0.1:0', '--web-root', 'web/dist', '--threads', '2', ...common, ...args],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     )
     live.add(child)
@@ -204,6 +211,7 @@ export async function startServer({ db = 'sqlite' } = {}) {
     return {
       url,
       dbUrl,
+      keyFile: `${tmp}/secret.key`,
       logs: () => stderr,
       stop: () => {
         stopped ??= cleanup()

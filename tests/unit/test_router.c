@@ -29,12 +29,17 @@ static void test_params_and_literals(void **state)
 	assert_int_equal(router_match(rt, "GET", "/api/v1/orgs/42", &m), ROUTER_FOUND);
 	assert_ptr_equal(m.route, &orgs[0]);
 	assert_int_equal(m.nparams, 1);
-	assert_string_equal(m.names[0], "id");
+	assert_int_equal(m.name_lens[0], 2);
+	assert_memory_equal(m.names[0], "id", 2);
 	assert_int_equal(m.lens[0], 2);
 	assert_memory_equal(m.values[0], "42", 2);
 
 	assert_int_equal(router_match(rt, "GET", "/api/v1/orgs/7/children", &m), ROUTER_FOUND);
 	assert_ptr_equal(m.route, &orgs[2]);
+	/* a parameter in the middle of the path: its name ends at its segment */
+	assert_int_equal(m.name_lens[0], 2);
+	assert_memory_equal(m.names[0], "id", 2);
+	assert_memory_equal(m.values[0], "7", 1);
 	/* a literal beats a parameter, although the parameter route comes first */
 	assert_int_equal(router_match(rt, "GET", "/api/v1/orgs/tree", &m), ROUTER_FOUND);
 	assert_ptr_equal(m.route, &orgs[4]);

@@ -8,18 +8,71 @@
 // and rejects with ApiError on a non-2xx answer or a network failure. The server's
 // error body is {"error":{"code":…,"message":…,"field":…,"request_id":…}}; its message
 // is Chinese and meant to be shown to people as it is.
+//
+// Sessions: the login, register and second-factor answers carry a csrf_token; call
+// setCsrfToken() with it. It is kept in sessionStorage too, so a reload of the page
+// (same tab) keeps working; it is restored when this module loads. The apps learn of
+// answers that mean "log in again" (401) or "change your password first"
+// (403 password_change_required) through onAuthError().
 
 export const API_BASE = '/api/v1'
 
+const CSRF_STORAGE_KEY = 'gh_csrf_token'
+
+function storage() {
+  try {
+    return typeof sessionStorage === 'undefined' ? null : sessionStorage
+  } catch {
+    return null // storage disabled by the browser
+  }
+}
+
 let csrfToken = null
+try {
+  csrfToken = storage()?.getItem(CSRF_STORAGE_KEY) || null
+} catch {
+  csrfToken = null
+}
 
 /** Remember the CSRF token (from the login answer); sent as X-CSRF-Token on non-GET requests. */
 export function setCsrfToken(token) {
   csrfToken = token || null
+  try {
+    const s = storage()
+    if (!s) return
+    if (csrfToken) s.setItem(CSRF_STORAGE_KEY, csrfToken)
+    else s.removeItem(CSRF_STORAGE_KEY)
+  } catch {
+    /* private mode: the token lives in memory only */
+  }
 }
 
 export function getCsrfToken() {
   return csrfToken
+}
+
+/** Forget the session's CSRF token (after logout, or when the server says the session is gone). */
+export function clearCsrfToken() {
+  setCsrfToken(null)
+}
+
+const authErrorHandlers = new Set()
+
+/**
+ * Call handler(error, {method, path}) whenever an answer says the session is missing or
+ * expired (401), the CSRF token is missing (403 csrf_required), or the password must be
+ * changed first (403 password_change_required). Returns a function that unregisters it.
+ * Pass {quiet: true} as a request option to keep a call from reaching the handlers
+ * (e.g. the first GET /me, whose 401 simply means "not logged in").
+ */
+export function onAuthError(handler) {
+  authErrorHandlers.add(handler)
+  return () => authErrorHandlers.delete(handler)
+}
+
+/** True when the error means the caller must log in (again). */
+export function isLoginNeeded(err) {
+  return Boolean(err && (err.status === 401 || err.code === 'csrf_required'))
 }
 
 export class ApiError extends Error {
@@ -81,7 +134,20 @@ async function request(method, path, body, options = {}) {
       data = null
     }
   }
-  if (!res.ok) throw new ApiError(res.status, data)
+  if (!res.ok) {
+    const err = new ApiError(res.status, data)
+    if (!options.quiet && (isLoginNeeded(err) || err.code === 'password_change_required')) {
+      if (isLoginNeeded(err)) clearCsrfToken()
+      for (const h of [...authErrorHandlers]) {
+        try {
+          h(err, { method, path })
+        } catch {
+          /* a handler's failure must not hide the error from the caller */
+        }
+      }
+    }
+    throw err
+  }
   if (text && data === null) throw new ApiError(res.status, null, '服务返回的数据无法识别')
   return data
 }
@@ -95,3 +161,17 @@ export const api = {
 }
 
 export default api
+
+/**
+ * path plus a query string of the params that have a value:
+ * withQuery('/accounts', {q: '张', cursor: null}) → "/accounts?q=%E5%BC%A0".
+ */
+export function withQuery(path, params = {}) {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) {
+    if (v === null || v === undefined || v === '') continue
+    q.append(k, String(v))
+  }
+  const s = q.toString()
+  return s ? `${path}${path.includes('?') ? '&' : '?'}${s}` : path
+}

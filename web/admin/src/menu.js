@@ -1,10 +1,11 @@
-// The console's left menu. A page that is not built yet uses the UnderConstruction page.
-import { Monitor, User, OfficeBuilding, Stamp, Setting } from '@element-plus/icons-vue'
+// The console's left menu; an entry shows when the cadre holds its permission (GET /me).
+import { Monitor, OfficeBuilding, User, Lock, Key, Document } from '@element-plus/icons-vue'
 
 export const menu = [
-  { path: '/', name: 'dashboard', title: '工作台', icon: Monitor },
-  { path: '/members', name: 'members', title: '会员管理', icon: User },
-  { path: '/orgs', name: 'orgs', title: '组织管理', icon: OfficeBuilding },
-  { path: '/approvals', name: 'approvals', title: '待办审批', icon: Stamp },
-  { path: '/system', name: 'system', title: '系统管理', icon: Setting },
+  { path: '/', name: 'dashboard', title: '工作台', icon: Monitor, perm: null },
+  { path: '/orgs', name: 'orgs', title: '组织管理', icon: OfficeBuilding, perm: 'orgs.read' },
+  { path: '/accounts', name: 'accounts', title: '账号管理', icon: User, perm: 'accounts.manage' },
+  { path: '/roles', name: 'roles', title: '角色权限', icon: Lock, perm: 'accounts.manage' },
+  { path: '/api-keys', name: 'api-keys', title: '接口密钥', icon: Key, perm: 'apikeys.manage' },
+  { path: '/audit', name: 'audit', title: '审计日志', icon: Document, perm: 'audit.read' },
 ]

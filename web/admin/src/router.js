@@ -1,25 +1,84 @@
 import { createRouter, createWebHistory } from 'vue-router'
+import ConsoleLayout from './layouts/ConsoleLayout.vue'
 import Dashboard from './pages/Dashboard.vue'
-import { menu } from './menu.js'
-
-const UnderConstruction = () => import('./pages/UnderConstruction.vue')
+import { loadMe, mustChangePassword } from './auth.js'
 
 const routes = [
-  { path: '/', name: 'dashboard', component: Dashboard, meta: { title: '工作台' } },
-  ...menu
-    .filter((m) => m.path !== '/')
-    .map((m) => ({ path: m.path, name: m.name, component: UnderConstruction, meta: { title: m.title } })),
+  { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { title: '登录', public: true } },
   {
-    path: '/:pathMatch(.*)*',
-    name: 'not-found',
-    component: () => import('./pages/NotFound.vue'),
-    meta: { title: '页面不存在' },
+    path: '/password',
+    name: 'password',
+    component: () => import('./pages/ChangePassword.vue'),
+    meta: { title: '修改密码' },
+  },
+  {
+    path: '/',
+    component: ConsoleLayout,
+    children: [
+      { path: '', name: 'dashboard', component: Dashboard, meta: { title: '工作台' } },
+      {
+        path: 'orgs',
+        name: 'orgs',
+        component: () => import('./pages/Orgs.vue'),
+        meta: { title: '组织管理', perm: 'orgs.read' },
+      },
+      {
+        path: 'accounts',
+        name: 'accounts',
+        component: () => import('./pages/Accounts.vue'),
+        meta: { title: '账号管理', perm: 'accounts.manage' },
+      },
+      {
+        path: 'roles',
+        name: 'roles',
+        component: () => import('./pages/Roles.vue'),
+        meta: { title: '角色权限', perm: 'accounts.manage' },
+      },
+      {
+        path: 'api-keys',
+        name: 'api-keys',
+        component: () => import('./pages/ApiKeys.vue'),
+        meta: { title: '接口密钥', perm: 'apikeys.manage' },
+      },
+      {
+        path: 'audit',
+        name: 'audit',
+        component: () => import('./pages/Audit.vue'),
+        meta: { title: '审计日志', perm: 'audit.read' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('./pages/NotFound.vue'),
+        meta: { title: '页面不存在' },
+      },
+    ],
   },
 ]
 
 const router = createRouter({
   history: createWebHistory('/admin/'),
   routes,
+})
+
+// Everything but the login page needs a session; an account that must change its
+// password goes to 修改密码 first. (Permissions are checked by the layout, which says
+// "no permission" in place of the page, and above all by the server.)
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  let me = null
+  try {
+    me = await loadMe()
+  } catch {
+    me = null // server unreachable: the login page says so when the cadre tries
+  }
+  if (!me) {
+    return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  }
+  if (mustChangePassword() && to.name !== 'password') {
+    return { name: 'password', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  }
+  return true
 })
 
 router.afterEach((to) => {

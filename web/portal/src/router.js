@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import Home from './pages/Home.vue'
+import { loadMe } from './session.js'
 
 const routes = [
   { path: '/', name: 'home', component: Home, meta: { title: '陕西网上工会', tab: 'home' } },
@@ -16,6 +17,14 @@ const routes = [
     meta: { title: '消息', tab: 'messages' },
   },
   { path: '/me', name: 'me', component: () => import('./pages/Me.vue'), meta: { title: '我的', tab: 'me' } },
+  { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { title: '登录' } },
+  { path: '/register', name: 'register', component: () => import('./pages/Register.vue'), meta: { title: '注册' } },
+  {
+    path: '/me/password',
+    name: 'password',
+    component: () => import('./pages/ChangePassword.vue'),
+    meta: { title: '修改密码', auth: true },
+  },
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
@@ -28,6 +37,14 @@ const router = createRouter({
   history: createWebHistory('/'),
   routes,
   scrollBehavior: () => ({ top: 0 }),
+})
+
+// Pages marked auth need a session: without one, go to 登录 and come back afterwards.
+router.beforeEach(async (to) => {
+  if (!to.meta.auth) return true
+  const me = await loadMe()
+  if (me) return true
+  return { name: 'login', query: { redirect: to.fullPath } }
 })
 
 router.afterEach((to) => {

@@ -5,15 +5,21 @@ import {
   Button,
   Cell,
   CellGroup,
+  Checkbox,
   ConfigProvider,
   Empty,
+  Field,
+  Form,
   Grid,
   GridItem,
   Icon,
+  Loading,
   NavBar,
   NoticeBar,
+  Popup,
   Tabbar,
   TabbarItem,
+  Tag,
 } from 'vant'
 import zhCN from 'vant/es/locale/lang/zh-CN'
 
@@ -21,31 +27,44 @@ import 'vant/es/style/base.css'
 import 'vant/es/button/style/index'
 import 'vant/es/cell/style/index'
 import 'vant/es/cell-group/style/index'
+import 'vant/es/checkbox/style/index'
 import 'vant/es/config-provider/style/index'
 import 'vant/es/empty/style/index'
+import 'vant/es/field/style/index'
+import 'vant/es/form/style/index'
 import 'vant/es/grid/style/index'
 import 'vant/es/grid-item/style/index'
 import 'vant/es/icon/style/index'
+import 'vant/es/loading/style/index'
 import 'vant/es/nav-bar/style/index'
 import 'vant/es/notice-bar/style/index'
+import 'vant/es/popup/style/index'
 import 'vant/es/tabbar/style/index'
 import 'vant/es/tabbar-item/style/index'
-// used through showToast()
+import 'vant/es/tag/style/index'
+// used through showToast() and showConfirmDialog()
 import 'vant/es/toast/style/index'
+import 'vant/es/dialog/style/index'
 
 const components = [
   Button,
   Cell,
   CellGroup,
+  Checkbox,
   ConfigProvider,
   Empty,
+  Field,
+  Form,
   Grid,
   GridItem,
   Icon,
+  Loading,
   NavBar,
   NoticeBar,
+  Popup,
   Tabbar,
   TabbarItem,
+  Tag,
 ]
 
 export function installVant(app) {

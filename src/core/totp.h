@@ -1,0 +1,17 @@
+/* TOTP (RFC 6238, HMAC-SHA1, 6 digits, 30 s), the form authenticator apps use. */
+#ifndef GH_TOTP_H
+#define GH_TOTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The code for time t (unix seconds). */
+int totp_code(const unsigned char *secret, size_t n, int64_t t);
+/* 1 when code (6 digits) matches at now or one step either side. */
+int totp_verify(const unsigned char *secret, size_t n, const char *code, int64_t now);
+/* RFC 4648 base32 without padding (what authenticator apps show). out holds 8*((n+4)/5)+1. */
+void totp_base32(const unsigned char *in, size_t n, char *out);
+/* Returns the decoded length or -1; spaces and lower case are accepted. */
+int totp_unbase32(const char *in, unsigned char *out, size_t max);
+
+#endif
