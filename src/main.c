@@ -102,7 +102,7 @@ static int cmd_routes(struct config *c)
 		const char *mod;
 		const struct route *r = router_at(rt, i, &mod);
 		printf("%-7s %-40s %-10s %s\n", r->method, r->path, mod,
-		       r->flags & ROUTE_PUBLIC ? "public" : r->perm);
+		       r->flags & ROUTE_PUBLIC ? "public" : r->flags & ROUTE_SELF ? "self" : r->perm);
 	}
 	router_free(rt);
 	return 0;

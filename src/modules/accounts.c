@@ -64,6 +64,17 @@ static int account_in_scope(struct req *r, int64_t id)
 	return 0;
 }
 
+/* A grant of the whole tree: a subtree grant at the root ("/1/"). */
+static int province_wide(struct req *r)
+{
+	for (int i = 0; i < r->auth->ngrants; i++) {
+		const struct grant *g = &r->auth->grants[i];
+		if (g->subtree && strchr(g->path + 1, '/') == g->path + strlen(g->path) - 1)
+			return 1;
+	}
+	return 0;
+}
+
 /* The account with its bindings, in one object. */
 static int write_account_full(struct req *r, struct jw *w, const struct account *a)
 {
@@ -351,6 +362,13 @@ static int set_lock(struct req *r, int lock)
 		return -1;
 	if (id == r->auth->account_id)
 		return req_fail(r, ERR_UNPROCESSABLE, NULL, "不能锁定或解锁自己的账号");
+	/* workers belong to no binding: only a province-wide grant reaches them */
+	int64_t workers = 0;
+	if (db_query_int(r->db, &r->err, "SELECT COUNT(*) FROM accounts WHERE id = $1 AND kind = 'worker'",
+			 DB_ARGS(DB_INT(id)), &workers))
+		return -1;
+	if (workers ? !province_wide(r) : account_in_scope(r, id) != 0)
+		return r->err.code ? -1 : req_fail(r, ERR_NOT_FOUND, NULL, "账号不存在");
 	int64_t changed = 0;
 	if (db_exec(r->db, &r->err,
 		    "UPDATE accounts SET status = $1, failed_logins = 0, locked_until = 0, "

@@ -91,46 +91,43 @@ for (const db of dbKinds()) {
       }
     })
 
-    test('console 工作台 on a PC', async () => {
+    test('console on a PC asks for login', async () => {
       const { page, errors, close } = await open(DESKTOP)
       try {
         const res = await page.goto(server.url + '/admin/')
         assert.equal(res.status(), 200)
         assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN')
+        await page.waitForURL(server.url + '/admin/login')
         await page.getByText('陕西网上工会 · 管理后台').waitFor(VISIBLE)
-        for (const item of ['工作台', '会员管理', '组织管理', '待办审批', '系统管理']) {
-          assert.equal(await page.locator('.el-menu').getByText(item, { exact: true }).isVisible(), true, item)
+        const card = page.getByTestId('login-card')
+        await card.getByText('工会干部登录', { exact: true }).waitFor(VISIBLE)
+        for (const label of ['账号', '密码']) {
+          assert.equal(await card.getByText(label, { exact: true }).isVisible(), true, label)
         }
+        await screenshot(page, `admin-login-page-${db}`)
 
-        const card = page.getByTestId('status-card')
-        await card.getByText('运行正常', { exact: true }).waitFor(VISIBLE)
-        const text = await card.innerText()
-        assert.match(text, /系统运行状态/)
-        assert.ok(text.includes(version.name), text)
-        assert.ok(text.includes(version.version), text)
-        assert.match(text, new RegExp(`数据库结构版本\\s+${version.schema}`))
-        assert.doesNotMatch(text, /数据库不可用/)
-        await screenshot(page, `admin-dashboard-${db}`)
+        // A wrong account gets the server's message, in Chinese, on the card.
+        await card.locator('input[name="username"]').fill('nobody-' + Date.now())
+        await card.locator('input[name="password"]').fill('Wrong#Pass1')
+        await card.getByRole('button', { name: '登录', exact: true }).click()
+        const alert = page.getByTestId('login-error')
+        await alert.waitFor(VISIBLE)
+        assert.match(await alert.innerText(), /[\u4e00-\u9fff]/)
+        assert.equal(page.url(), server.url + '/admin/login')
+        await screenshot(page, `admin-login-error-${db}`)
         assert.deepEqual(errors, [])
       } finally {
         await close()
       }
     })
 
-    test('console deep link /admin/members (SPA fallback)', async () => {
+    test('console deep link /admin/orgs (SPA fallback) leads to login and back', async () => {
       const { page, errors, close } = await open(DESKTOP)
       try {
-        const res = await page.goto(server.url + '/admin/members')
+        const res = await page.goto(server.url + '/admin/orgs')
         assert.equal(res.status(), 200)
-        await page.getByText('陕西网上工会 · 管理后台').waitFor(VISIBLE)
-        await page.getByText('该功能建设中').waitFor(VISIBLE)
-        assert.equal((await page.locator('.el-menu-item.is-active').innerText()).trim(), '会员管理')
-        await screenshot(page, `admin-members-${db}`)
-
-        // The menu leads back to the 工作台.
-        await page.locator('.el-menu').getByText('工作台', { exact: true }).click()
-        await page.waitForURL(server.url + '/admin/')
-        await page.getByTestId('status-card').getByText('运行正常', { exact: true }).waitFor(VISIBLE)
+        await page.waitForURL(server.url + '/admin/login?redirect=%2Forgs')
+        await page.getByTestId('login-card').waitFor(VISIBLE)
         assert.deepEqual(errors, [])
       } finally {
         await close()
