@@ -66,6 +66,7 @@ web/dist/admin/index.html: node_modules/.package-lock.json $(WEB_SRC)
 run: setup
 	@$(MAKE) --no-print-directory all
 	./build/gonghui migrate
+	./build/gonghui seed --demo
 	./build/gonghui serve --listen 127.0.0.1:8080
 
 test: setup

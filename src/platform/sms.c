@@ -106,12 +106,13 @@ int sms_code_issue(const struct config *c, struct db *d, struct err *e, const ch
 			     (uint32_t)rnd[2] << 8 | rnd[3]) %
 			    1000000u));
 	code_hash(phone, purpose, code, hash);
-	if (db_exec(d, e,
-		    "INSERT INTO sms_codes (phone_hash, purpose, code_hash, created_at, expires_at) "
-		    "VALUES ($1, $2, $3, $4, $5)",
-		    DB_ARGS(DB_TEXT(ph), DB_TEXT(purpose), DB_TEXT(hash), DB_INT(now),
-			    DB_INT(now + SMS_CODE_TTL)),
-		    NULL))
+	int64_t code_id;
+	if (db_query_int(d, e,
+			 "INSERT INTO sms_codes (phone_hash, purpose, code_hash, created_at, "
+			 "expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+			 DB_ARGS(DB_TEXT(ph), DB_TEXT(purpose), DB_TEXT(hash), DB_INT(now),
+				 DB_INT(now + SMS_CODE_TTL)),
+			 &code_id))
 		return -1;
 	char text[160];
 	snprintf(text, sizeof(text), "code %s", code);
@@ -120,6 +121,12 @@ int sms_code_issue(const struct config *c, struct db *d, struct err *e, const ch
 		 SMS_CODE_TTL / 60);
 	int rc = sms_send(c, e, phone, purpose, strcmp(c->sms_driver, "http") ? text : body);
 	crypto_wipe(code, sizeof(code));
+	/* a code that never left may be asked for again at once */
+	if (rc) {
+		struct err ignored;
+		db_exec(d, &ignored, "DELETE FROM sms_codes WHERE id = $1", DB_ARGS(DB_INT(code_id)),
+			NULL);
+	}
 	return rc;
 }
 
