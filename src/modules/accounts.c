@@ -45,7 +45,7 @@ const struct module accounts_module = {"accounts", ROUTES(routes)};
 static int account_in_scope(struct req *r, int64_t id)
 {
 	int n = 0;
-	struct db_val p[64];
+	struct db_val *p = access_params(r, 3);
 	p[n++] = DB_INT(id);
 	p[n++] = DB_INT(r->auth->account_id);
 	const char *scope = access_scope_sql(r, "o.path", 3, p, &n);
@@ -92,7 +92,7 @@ static int list_accounts(struct req *r)
 	const char *cursor = req_query(r, "cursor");
 	int64_t after = cursor ? strtoll(cursor, NULL, 10) : 0;
 	int n = 0;
-	struct db_val p[64];
+	struct db_val *p = access_params(r, 3);
 	p[n++] = DB_INT(after);
 	p[n++] = DB_TEXT(q && *q ? arena_printf(&r->arena, "%s%%", q) : "%");
 	p[n++] = DB_INT(r->auth->account_id);

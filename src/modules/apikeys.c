@@ -64,7 +64,7 @@ static const char *key_columns =
 static int list_keys(struct req *r)
 {
 	int n = 0;
-	struct db_val p[64];
+	struct db_val *p = access_params(r, 3);
 	const char *scope = access_scope_sql(r, "o.path", 1, p, &n);
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err,

@@ -145,6 +145,12 @@ int access_visible(const struct req *r, const char *path)
 	return 0;
 }
 
+struct db_val *access_params(struct req *r, int fixed)
+{
+	int grants = r->auth ? r->auth->ngrants : 0;
+	return arena_alloc(&r->arena, (size_t)(fixed + 2 * grants + 1) * sizeof(struct db_val));
+}
+
 const char *access_scope_sql(struct req *r, const char *path_col, int first_param,
 			     struct db_val *params, int *n)
 {

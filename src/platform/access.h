@@ -37,10 +37,13 @@ int access_visible(const struct req *r, const char *path);
 /* Writes into sql (arena) a condition limiting the column path_col to the
  * grants, with parameters numbered from first_param: "(o.path = $3 OR
  * (o.path >= $4 AND o.path < $5))". The values are appended to params
- * (room for 3 per grant) and *n grows by their number. A caller with no
+ * (sized by access_params()) and *n grows by their number. A caller with no
  * grant gets "1 = 0". */
 const char *access_scope_sql(struct req *r, const char *path_col, int first_param,
 			     struct db_val *params, int *n);
+/* Room (arena) for `fixed` parameters of the caller's own plus what
+ * access_scope_sql() appends for this request's grants. */
+struct db_val *access_params(struct req *r, int fixed);
 /* The two ends of a subtree range: lo = path, hi = path with its last '/'
  * turned into '0' (the next byte), so path >= lo AND path < hi is the subtree. */
 void access_subtree_hi(const char *path, char *hi, size_t hilen);

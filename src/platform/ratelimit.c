@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "core/crypto.h"
 #include "core/req.h"
 
 int ratelimit_hit(struct db *d, struct err *e, const char *key, int window_seconds, int limit,
@@ -19,6 +20,11 @@ int ratelimit_hit(struct db *d, struct err *e, const char *key, int window_secon
 			 DB_ARGS(DB_TEXT(key), DB_INT(window)), &count))
 		return -1;
 	*retry_after = (int)(window + window_seconds - now);
+	/* now and then, forget windows long past, so the table stays small */
+	unsigned char dice;
+	if (crypto_random(&dice, 1) == 0 && dice == 0)
+		db_exec(d, e, "DELETE FROM rate_limits WHERE window_start < $1",
+			DB_ARGS(DB_INT(now - 2 * 86400)), NULL);
 	if (count > limit)
 		return err_set(e, ERR_RATE_LIMITED, NULL, NULL, "操作过于频繁，请 %d 秒后再试",
 			       *retry_after);
