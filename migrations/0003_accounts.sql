@@ -19,6 +19,10 @@ CREATE TABLE accounts (
 	locked_until BIGINT NOT NULL DEFAULT 0,
 	totp_secret_enc TEXT,
 	totp_enabled BIGINT NOT NULL DEFAULT 0,
+	-- a new authenticator waits here until a code from it is confirmed
+	totp_pending_enc TEXT,
+	-- the last time step whose code was accepted: a code is good once
+	totp_last_step BIGINT NOT NULL DEFAULT 0,
 	notice_version TEXT,
 	notice_accepted_at BIGINT,
 	is_demo BIGINT NOT NULL DEFAULT 0,

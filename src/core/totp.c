@@ -28,9 +28,10 @@ int totp_code(const unsigned char *secret, size_t n, int64_t t)
 	return (int)(bin % DIGITS);
 }
 
-int totp_verify(const unsigned char *secret, size_t n, const char *code, int64_t now)
+int64_t totp_verify(const unsigned char *secret, size_t n, const char *code, int64_t now)
 {
-	int want = 0, match = 0;
+	int want = 0;
+	int64_t step = 0;
 	if (!code || strlen(code) != 6)
 		return 0;
 	for (int i = 0; i < 6; i++) {
@@ -40,8 +41,9 @@ int totp_verify(const unsigned char *secret, size_t n, const char *code, int64_t
 	}
 	/* all three steps are always computed, so timing does not say which matched */
 	for (int d = -1; d <= 1; d++)
-		match |= totp_code(secret, n, now + d * STEP) == want;
-	return match;
+		if (totp_code(secret, n, now + d * STEP) == want)
+			step = (now + d * STEP) / STEP;
+	return step;
 }
 
 void totp_base32(const unsigned char *in, size_t n, char *out)

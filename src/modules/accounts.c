@@ -12,6 +12,7 @@
 #include "platform/access.h"
 #include "platform/account.h"
 #include "platform/account_json.h"
+#include "platform/audit.h"
 #include "platform/org.h"
 #include "platform/roles.h"
 #include "platform/session.h"
@@ -222,9 +223,9 @@ static int bind(struct req *r, int64_t account_id, int64_t org_id, const char *r
 	}
 	req_audit(r, "accounts.bind",
 		  arena_printf(&r->arena, "account:%lld", (long long)account_id),
-		  arena_printf(&r->arena,
-			       "{\"org_id\":%lld,\"role\":\"%s\",\"scope\":\"%s\",\"binding_id\":%lld}",
-			       (long long)org_id, role_code, scope, (long long)*binding_id));
+		  audit_fields(&r->arena, "org_id", arena_printf(&r->arena, "%lld", (long long)org_id),
+			       "role", role_code, "scope", scope, "binding_id",
+			       arena_printf(&r->arena, "%lld", (long long)*binding_id), NULL));
 	return 0;
 }
 
@@ -269,9 +270,9 @@ static int create_account(struct req *r)
 	if (account_get(r->db, &r->err, &r->arena, id, &a))
 		return -1;
 	req_audit(r, "accounts.create", arena_printf(&r->arena, "account:%lld", (long long)id),
-		  arena_printf(&r->arena,
-			       "{\"username\":\"%s\",\"org_id\":%lld,\"role\":\"%s\",\"scope\":\"%s\"}",
-			       username, (long long)org_id, role, scope));
+		  audit_fields(&r->arena, "username", username, "org_id",
+			       arena_printf(&r->arena, "%lld", (long long)org_id), "role", role, "scope",
+			       scope, NULL));
 	req_status(r, 201);
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -348,7 +349,8 @@ static int remove_binding(struct req *r)
 		return -1;
 	req_audit(r, "accounts.unbind",
 		  arena_printf(&r->arena, "account:%lld", (long long)account_id),
-		  arena_printf(&r->arena, "{\"binding_id\":%lld}", (long long)id));
+		  audit_fields(&r->arena, "binding_id", arena_printf(&r->arena, "%lld", (long long)id),
+			       NULL));
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_obj_end(w);

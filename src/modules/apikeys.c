@@ -7,6 +7,7 @@
 #include "modules.h"
 #include "platform/access.h"
 #include "platform/apikey.h"
+#include "platform/audit.h"
 #include "platform/org.h"
 #include "platform/roles.h"
 
@@ -125,15 +126,37 @@ static int create_key(struct req *r)
 		err_clear(&r->err);
 		return req_fail(r, ERR_INVALID, "org_id", "组织不存在或不在您的管理范围内");
 	}
+	/* a key never reads more than its maker could: each section must hold a
+	 * permission the maker has at that org */
+	for (const char *sec = list.buf; *sec;) {
+		const char *comma = strchr(sec, ',');
+		size_t len = comma ? (size_t)(comma - sec) : strlen(sec);
+		int64_t held = 0;
+		if (db_query_int(
+			r->db, &r->err,
+			"SELECT COUNT(*) FROM bindings b JOIN role_permissions rp ON rp.role_id = "
+			"b.role_id JOIN orgs go ON go.id = b.org_id WHERE b.account_id = $1 AND "
+			"rp.perm LIKE $2 AND (go.path = $3 OR (b.scope = 'subtree' AND $3 >= go.path "
+			"AND $3 < substr(go.path, 1, length(go.path) - 1) || '0'))",
+			DB_ARGS(DB_INT(r->auth->account_id),
+				DB_TEXT(arena_printf(&r->arena, "%.*s.%%", (int)len, sec)),
+				DB_TEXT(o.path)),
+			&held))
+			return -1;
+		if (!held)
+			return req_fail(r, ERR_FORBIDDEN, "sections", "您本人没有“%.*s”版块的权限，不能为它签发密钥",
+					(int)len, sec);
+		sec += len + (comma ? 1 : 0);
+	}
 	const char *key;
 	int64_t id;
 	if (apikey_create(r, name, org_id, scope, list.buf, rate,
 			  (int64_t)time(NULL) + days * 86400, &key, &id))
 		return -1;
 	req_audit(r, "apikeys.create", arena_printf(&r->arena, "api_key:%lld", (long long)id),
-		  arena_printf(&r->arena,
-			       "{\"name\":\"%s\",\"org_id\":%lld,\"scope\":\"%s\",\"sections\":\"%s\"}",
-			       name, (long long)org_id, scope, list.buf));
+		  audit_fields(&r->arena, "name", name, "org_id",
+			       arena_printf(&r->arena, "%lld", (long long)org_id), "scope", scope,
+			       "sections", list.buf, NULL));
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err, arena_printf(&r->arena, "%sWHERE k.id = $1", key_columns),
 		     DB_ARGS(DB_INT(id)), &rs))

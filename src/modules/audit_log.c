@@ -43,7 +43,9 @@ static int list_audit(struct req *r)
 			     DB_TEXT(action && *action ? arena_printf(&r->arena, "%s%%", action) : ""),
 			     DB_INT(query_int(r, "account_id", 0)), DB_INT(query_int(r, "from", 0)),
 			     DB_INT(query_int(r, "to", 0)),
-			     DB_INT(success && *success ? atoi(success) != 0 : -1),
+			     DB_INT(!success || !*success                            ? -1
+				    : !strcmp(success, "true") || !strcmp(success, "1") ? 1
+											: 0),
 			     DB_INT(limit + 1)),
 		     &rs))
 		return -1;

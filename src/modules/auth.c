@@ -24,6 +24,34 @@ static int notice(struct req *r);
 static int sms_code(struct req *r);
 static int do_register(struct req *r);
 static int login(struct req *r);
+/* The time step at which code matches the authenticator secret stored
+ * encrypted in enc, or 0. */
+static int64_t totp_check(const char *enc, const char *code)
+{
+	char *b32;
+	if (!enc || crypto_decrypt_field(keys(), enc, &b32))
+		return 0;
+	unsigned char secret[64];
+	int n = totp_unbase32(b32, secret, sizeof(secret));
+	int64_t step = n > 0 ? totp_verify(secret, (size_t)n, code, (int64_t)time(NULL)) : 0;
+	crypto_wipe(secret, sizeof(secret));
+	crypto_wipe(b32, strlen(b32));
+	free(b32);
+	return step;
+}
+
+/* Accepts step for the account once: a later call with the same or an
+ * earlier step (a replayed code) changes nothing and answers 0. */
+static int totp_use_step(struct req *r, int64_t account_id, int64_t step)
+{
+	int64_t n = 0;
+	if (db_exec(r->db, &r->err,
+		    "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+		    DB_ARGS(DB_INT(step), DB_INT(account_id)), &n))
+		return 0;
+	return n == 1;
+}
+
 static int mfa_sms(struct req *r);
 static int mfa(struct req *r);
 static int logout(struct req *r);
@@ -201,12 +229,9 @@ static int do_register(struct req *r)
 	if (idc[17] == 'x')
 		idc[17] = 'X';
 	struct account a;
-	if (account_find_login(r->db, &r->err, &r->arena, idc, &a) == 0)
-		return req_fail_as(r, ERR_CONFLICT, "already_registered", "id_card",
-				   "该身份证号已注册，请直接登录");
-	err_clear(&r->err);
 	/* the code is checked (and used up) outside the transaction below, so a
-	 * wrong guess counts even though the registration is refused */
+	 * wrong guess counts even though the registration is refused; and only
+	 * the holder of the phone learns whether the 身份证号 is registered */
 	if (sms_code_check(r->db, &r->err, phone, "register", code, "sms_code"))
 		return -1;
 	struct account_new n = {.real_name = name,
@@ -381,16 +406,9 @@ static int mfa(struct req *r)
 		return -1;
 	const char *target = arena_printf(&r->arena, "account:%lld", (long long)a.id);
 	int ok = 0;
-	if (a.totp_enabled && a.totp_secret_enc) {
-		char *b32;
-		unsigned char secret[64];
-		if (crypto_decrypt_field(keys(), a.totp_secret_enc, &b32) == 0) {
-			int n = totp_unbase32(b32, secret, sizeof(secret));
-			ok = n > 0 && totp_verify(secret, (size_t)n, code, (int64_t)time(NULL));
-			crypto_wipe(secret, sizeof(secret));
-			crypto_wipe(b32, strlen(b32));
-			free(b32);
-		}
+	if (a.totp_enabled) {
+		int64_t step = totp_check(a.totp_secret_enc, code);
+		ok = step && totp_use_step(r, a.id, step);
 	}
 	if (!ok && a.phone) {
 		ok = sms_code_check(r->db, &r->err, a.phone, "mfa", code, "code") == 0;
@@ -554,8 +572,18 @@ static const char *uri_escape(struct arena *a, const char *s)
 	return out;
 }
 
+/* Starts binding an authenticator: needs the password again, and changes
+ * nothing in force until a code from the new secret is confirmed. */
 static int totp_start(struct req *r)
 {
+	const char *password;
+	if (req_body_str(r, "password", 1, 128, &password))
+		return -1;
+	struct account a;
+	if (account_get(r->db, &r->err, &r->arena, r->auth->account_id, &a))
+		return -1;
+	if (crypto_password_verify(password, a.password_hash) != 1)
+		return req_fail(r, ERR_INVALID, "password", "密码不正确");
 	unsigned char secret[20];
 	char b32[40];
 	if (crypto_random(secret, sizeof(secret)))
@@ -565,14 +593,10 @@ static int totp_start(struct req *r)
 	char *enc;
 	if (crypto_encrypt_field(keys(), b32, &enc))
 		return req_fail(r, ERR_INTERNAL, NULL, NULL);
-	int rc = db_exec(r->db, &r->err,
-			 "UPDATE accounts SET totp_secret_enc = $1, totp_enabled = 0 WHERE id = $2",
-			 DB_ARGS(DB_TEXT(enc), DB_INT(r->auth->account_id)), NULL);
+	int rc = db_exec(r->db, &r->err, "UPDATE accounts SET totp_pending_enc = $1 WHERE id = $2",
+			 DB_ARGS(DB_TEXT(enc), DB_INT(a.id)), NULL);
 	free(enc);
 	if (rc)
-		return -1;
-	struct account a;
-	if (account_get(r->db, &r->err, &r->arena, r->auth->account_id, &a))
 		return -1;
 	const char *label = a.username ? a.username : a.real_name;
 	req_audit(r, "auth.totp.start", NULL, NULL);
@@ -596,19 +620,15 @@ static int totp_confirm(struct req *r)
 	struct account a;
 	if (account_get(r->db, &r->err, &r->arena, r->auth->account_id, &a))
 		return -1;
-	char *b32;
-	if (!a.totp_secret_enc || crypto_decrypt_field(keys(), a.totp_secret_enc, &b32))
+	if (!a.totp_pending_enc)
 		return req_fail(r, ERR_UNPROCESSABLE, NULL, "请先开始绑定验证器");
-	unsigned char secret[64];
-	int n = totp_unbase32(b32, secret, sizeof(secret));
-	int ok = n > 0 && totp_verify(secret, (size_t)n, code, (int64_t)time(NULL));
-	crypto_wipe(secret, sizeof(secret));
-	crypto_wipe(b32, strlen(b32));
-	free(b32);
-	if (!ok)
+	int64_t step = totp_check(a.totp_pending_enc, code);
+	if (!step)
 		return req_fail(r, ERR_INVALID, "code", "验证码不正确，请核对手机上的验证器");
-	if (db_exec(r->db, &r->err, "UPDATE accounts SET totp_enabled = 1 WHERE id = $1",
-		    DB_ARGS(DB_INT(a.id)), NULL))
+	if (db_exec(r->db, &r->err,
+		    "UPDATE accounts SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL, "
+		    "totp_enabled = 1, totp_last_step = $1 WHERE id = $2",
+		    DB_ARGS(DB_INT(step), DB_INT(a.id)), NULL))
 		return -1;
 	req_audit(r, "auth.totp.enable", NULL, NULL);
 	struct jw *w = req_json(r);

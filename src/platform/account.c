@@ -11,7 +11,7 @@
 static const char *columns =
     "id, username, real_name, kind, status, password_hash, phone_enc, id_card_enc, "
     "password_changed_at, failed_logins, locked_until, must_change_password, totp_enabled, "
-    "is_demo, totp_secret_enc";
+    "is_demo, totp_secret_enc, totp_pending_enc";
 
 static const char *decrypt(struct arena *a, const char *stored)
 {
@@ -44,6 +44,7 @@ static void read_row(struct db_rows *rs, struct arena *a, struct account *out)
 	out->totp_enabled = (int)db_col_int(rs, 12);
 	out->is_demo = (int)db_col_int(rs, 13);
 	out->totp_secret_enc = db_col_null(rs, 14) ? NULL : arena_strdup(a, db_col_text(rs, 14));
+	out->totp_pending_enc = db_col_null(rs, 15) ? NULL : arena_strdup(a, db_col_text(rs, 15));
 }
 
 static int load_one(struct db *d, struct err *e, struct arena *a, const char *where,
@@ -86,7 +87,7 @@ int account_find_login(struct db *d, struct err *e, struct arena *a, const char 
 		crypto_lookup_hash(keys(), "phone", name, h);
 		return load_one(d, e, a, "phone_hash = $1", DB_TEXT(h), out);
 	}
-	if (strlen(name) == 18 && all_digits(name, 17)) {
+	if (strlen(name) == 18 && strspn(name, "0123456789") >= 17) {
 		char up[19];
 		memcpy(up, name, 19);
 		if (up[17] == 'x')

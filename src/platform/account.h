@@ -14,7 +14,7 @@ struct account {
 	const char *phone, *id_card; /* decrypted, or NULL */
 	int64_t password_changed_at, failed_logins, locked_until;
 	int must_change_password, totp_enabled, is_demo;
-	const char *totp_secret_enc;
+	const char *totp_secret_enc, *totp_pending_enc;
 };
 
 struct account_new {

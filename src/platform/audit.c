@@ -1,6 +1,7 @@
 #include "audit.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,20 @@ static void row_hash(const char *prev, int64_t id, int64_t at, const struct audi
 	crypto_hmac_sm3(keys()->audit, sizeof(keys()->audit), w.buf, w.len, mac);
 	crypto_hex(mac, sizeof(mac), out);
 	jw_release(&w);
+}
+
+const char *audit_fields(struct arena *a, ...)
+{
+	struct jw w;
+	jw_init(&w, a);
+	jw_obj(&w);
+	va_list ap;
+	va_start(ap, a);
+	for (const char *k; (k = va_arg(ap, const char *));)
+		jw_kstr(&w, k, va_arg(ap, const char *));
+	va_end(ap);
+	jw_obj_end(&w);
+	return w.buf;
 }
 
 int audit_append(struct db *d, struct err *e, const struct audit_row *row)

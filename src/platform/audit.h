@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/db.h"
 
 struct req;
@@ -20,6 +21,9 @@ struct audit_row {
 	int success;
 };
 
+/* {"k1":"v1",…} from NULL-terminated pairs of key and value strings, each
+ * escaped, in arena a: the `fields` of an audit row. */
+const char *audit_fields(struct arena *a, ...);
 /* Appends row inside the caller's open transaction. */
 int audit_append(struct db *d, struct err *e, const struct audit_row *row);
 /* Appends row in a transaction of its own (for failures whose change was rolled back). */

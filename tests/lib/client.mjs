@@ -1,6 +1,8 @@
 // A logged-in API client for tests: keeps the session cookie and CSRF token
 // the way a browser and web/common/api.js do.
 
+import { createHmac } from 'node:crypto'
+
 export class Client {
   constructor(base) {
     this.base = base
@@ -75,4 +77,63 @@ export function idCard(area = '610102', birth = '19900101', seq = '123') {
   let sum = 0
   for (let i = 0; i < 17; i++) sum += Number(body[i]) * w[i]
   return body + '10X98765432'[sum % 11]
+}
+
+/** The RFC 6238 code (HMAC-SHA1, 30-second steps, 6 digits) of a base32 secret at unix time t (seconds). */
+export function totpCode(secret, t = Math.floor(Date.now() / 1000)) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  const bytes = []
+  let bits = 0
+  let nbits = 0
+  for (const ch of secret.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(ch)
+    if (v < 0) throw new Error(`not base32: ${ch}`)
+    bits = ((bits << 5) | v) & 0x1fff
+    nbits += 5
+    if (nbits >= 8) {
+      nbits -= 8
+      bytes.push((bits >> nbits) & 0xff)
+    }
+  }
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(BigInt(Math.floor(t / 30)))
+  const mac = createHmac('sha1', Buffer.from(bytes)).update(counter).digest()
+  const off = mac[19] & 15
+  const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3]
+  return String(bin % 1_000_000).padStart(6, '0')
+}
+
+let people = 0
+const phoneMiddle = String(process.pid % 10000).padStart(4, '0')
+
+/** A phone number (137…) and a 身份证号 (碑林区) that no other call in this process returns. */
+export function newPerson() {
+  const n = ++people
+  return {
+    phone: '137' + phoneMiddle + String(n).padStart(4, '0'),
+    idCard: idCard('610103', '19850315', String(n % 1000).padStart(3, '0')),
+  }
+}
+
+/**
+ * Registers a new worker end to end (SMS code from the server log, current notice);
+ * returns {client, phone, idCard, password, account}. Throws when a step fails.
+ */
+export async function registerWorker(srv, { password = 'Worker2026', realName = '测试职工' } = {}) {
+  const { phone, idCard: card } = newPerson()
+  const c = new Client(srv.url)
+  const sent = await c.post('/auth/sms-code', { phone, purpose: 'register' })
+  if (sent.status !== 202) throw new Error(`sms-code ${phone}: ${sent.status} ${JSON.stringify(sent.body)}`)
+  const code = await smsCode(srv, phone)
+  const notice = await c.get('/auth/notice')
+  const res = await c.post('/auth/register', {
+    phone,
+    real_name: realName,
+    id_card: card,
+    password,
+    sms_code: code,
+    notice_version: notice.body.version,
+  })
+  if (res.status !== 201) throw new Error(`register ${phone}: ${res.status} ${JSON.stringify(res.body)}`)
+  return { client: c, phone, idCard: card, password, account: res.body.account }
 }

@@ -27,9 +27,9 @@ static void test_verify(void **state)
 {
 	(void)state;
 	const int64_t t = 1111111109; /* step 37037036; code 081804 */
-	assert_int_equal(totp_verify(SECRET, "081804", t), 1);
-	assert_int_equal(totp_verify(SECRET, "081804", t + 30), 1);
-	assert_int_equal(totp_verify(SECRET, "081804", t - 30), 1);
+	assert_int_equal(totp_verify(SECRET, "081804", t), 37037036);
+	assert_int_equal(totp_verify(SECRET, "081804", t + 30), 37037036);
+	assert_int_equal(totp_verify(SECRET, "081804", t - 30), 37037036);
 	assert_int_equal(totp_verify(SECRET, "081804", t + 60), 0);
 	assert_int_equal(totp_verify(SECRET, "081804", t - 60), 0);
 	assert_int_equal(totp_verify(SECRET, "081805", t), 0);
