@@ -28,9 +28,9 @@ static int list_roles(struct req *r);
 static int list_permissions(struct req *r);
 
 static const struct route routes[] = {
-	{"GET", "/api/v1/accounts", list_accounts, "accounts.manage", 0},
+	{"GET", "/api/v1/accounts", list_accounts, "accounts.read", 0},
 	{"POST", "/api/v1/accounts", create_account, "accounts.manage", 0},
-	{"GET", "/api/v1/accounts/:id", get_account, "accounts.manage", 0},
+	{"GET", "/api/v1/accounts/:id", get_account, "accounts.read", 0},
 	{"POST", "/api/v1/accounts/:id/bindings", add_binding, "accounts.manage", 0},
 	{"DELETE", "/api/v1/bindings/:id", remove_binding, "accounts.manage", 0},
 	{"POST", "/api/v1/accounts/:id/lock", lock_account, "security.manage", 0},

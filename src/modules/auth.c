@@ -493,8 +493,13 @@ static int me(struct req *r)
 	int need = mfa_needed(r, &a);
 	if (need < 0)
 		return -1;
+	/* an expired password reads as one that must change, as the router treats it */
+	a.must_change_password |=
+	    account_password_expired(&a, cfg(r)->password_max_age_days);
 	struct jw *w = req_json(r);
 	jw_obj(w);
+	/* a new tab of the same browser has the cookie but not the token */
+	jw_kstr(w, "csrf_token", r->auth->csrf);
 	jw_key(w, "account");
 	account_json(w, &a, need);
 	jw_knull(w, "member");

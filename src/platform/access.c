@@ -23,15 +23,6 @@ static int is_write(const char *method)
 	return strcmp(method, "GET") && strcmp(method, "HEAD");
 }
 
-/* A cadre's password older than the policy allows must be changed first. */
-static int password_expired(const struct config *c, const struct account *a)
-{
-	if (a->is_demo || strcmp(a->kind, "cadre"))
-		return 0;
-	return (int64_t)time(NULL) - a->password_changed_at >
-	       (int64_t)c->password_max_age_days * 86400;
-}
-
 static int load_grants(struct req *r, const char *perm)
 {
 	struct auth_ctx *ctx = r->auth;
@@ -83,6 +74,7 @@ static int by_session(struct req *r, const struct route *rt, const struct config
 	ctx->session_id = s.id;
 	ctx->kind = a.kind;
 	ctx->real_name = a.real_name;
+	ctx->csrf = s.csrf;
 	r->auth = ctx;
 	if (is_write(r->method)) {
 		const char *sent = req_header(r, "X-CSRF-Token");
@@ -91,7 +83,7 @@ static int by_session(struct req *r, const struct route *rt, const struct config
 			return req_fail_as(r, ERR_FORBIDDEN, "csrf_required", NULL,
 					   "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
 	}
-	if ((a.must_change_password || password_expired(c, &a)) &&
+	if ((a.must_change_password || account_password_expired(&a, c->password_max_age_days)) &&
 	    !(rt->flags & ROUTE_PW_PENDING))
 		return req_fail_as(r, ERR_FORBIDDEN, "password_change_required", NULL,
 				   "请先修改密码");

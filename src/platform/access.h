@@ -27,6 +27,7 @@ struct auth_ctx {
 	int64_t api_key_id;
 	const char *kind;      /* "worker", "cadre", "apikey"; NULL when anonymous */
 	const char *real_name;
+	const char *csrf;      /* the session's CSRF token; NULL for API keys */
 	const char *perm;      /* the permission this route needed, or NULL */
 	int ngrants;
 	struct grant *grants;  /* arena */

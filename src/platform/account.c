@@ -205,3 +205,15 @@ int account_admin_kinds(struct db *d, struct err *e, int64_t id, int *kinds)
 	db_rows_close(rs);
 	return got < 0 ? -1 : 0;
 }
+
+int account_password_expired(const struct account *a, int max_age_days)
+{
+	if (a->is_demo || strcmp(a->kind, "cadre"))
+		return 0;
+	return (int64_t)time(NULL) - a->password_changed_at > (int64_t)max_age_days * 86400;
+}
+
+int account_locked(const struct account *a)
+{
+	return strcmp(a->status, "active") != 0 || a->locked_until > (int64_t)time(NULL);
+}

@@ -41,6 +41,11 @@ int account_find_login(struct db *d, struct err *e, struct arena *a, const char 
 /* Sets a new password hash; clears must_change_password unless must_change. */
 int account_set_password(struct db *d, struct err *e, int64_t id, const char *password,
 			 int iterations, int must_change);
+/* A cadre's password older than max_age_days must be changed before anything
+ * else (demo accounts and workers excepted). */
+int account_password_expired(const struct account *a, int max_age_days);
+/* Locked by a security admin, or for a while after too many wrong passwords. */
+int account_locked(const struct account *a);
 /* The bindings' admin kinds held by id (三员分立), as a bit set: 1 sysadmin,
  * 2 secadmin, 4 auditor. */
 int account_admin_kinds(struct db *d, struct err *e, int64_t id, int *kinds);

@@ -22,6 +22,7 @@ void account_fields(struct jw *w, const struct account *a, int mfa_required)
 	} else {
 		jw_knull(w, "id_card");
 	}
+	jw_kbool(w, "locked", account_locked(a));
 	jw_kbool(w, "must_change_password", a->must_change_password);
 	jw_kbool(w, "totp_enabled", a->totp_enabled);
 	jw_kbool(w, "mfa_required", mfa_required);

@@ -21,6 +21,7 @@ const struct perm_info perm_catalog[] = {
 	{"assets.manage", "资产与阵地", "资产管理"},
 	{"oa.use", "公文办理", "办公"},
 	{"stats.read", "查看统计", "统计分析"},
+	{"accounts.read", "查看干部账号", "账号与权限"},
 	{"accounts.manage", "管理干部账号与授权", "账号与权限"},
 	{"roles.manage", "管理角色", "账号与权限"},
 	{"apikeys.manage", "管理接口密钥", "账号与权限"},
@@ -33,7 +34,7 @@ const int perm_catalog_count = sizeof(perm_catalog) / sizeof(perm_catalog[0]);
 
 const struct role_info builtin_roles[] = {
 	{"org_admin", "本级工会管理员", "管理本级及下级工会的干部账号与授权", NULL,
-	 PERMS("orgs.read", "accounts.manage")},
+	 PERMS("orgs.read", "accounts.read", "accounts.manage")},
 	{"base_work", "基层工作部", "组织建设、会员发展、入会转会审批", NULL,
 	 PERMS("orgs.read", "orgs.write", "members.read", "members.write", "members.import",
 	       "applications.review", "stats.read")},
@@ -50,8 +51,9 @@ const struct role_info builtin_roles[] = {
 	{"network", "网络中心", "平台运行与数据统计", NULL, PERMS("orgs.read", "stats.read")},
 	{"office", "办公室", "公文与综合事务", NULL, PERMS("orgs.read", "oa.use")},
 	{"sysadmin", "系统管理员", "账号、角色与系统配置；不接触业务数据", "sysadmin",
-	 PERMS("orgs.read", "accounts.manage", "roles.manage", "apikeys.manage")},
-	{"secadmin", "安全管理员", "安全策略与账号锁定", "secadmin", PERMS("security.manage")},
+	 PERMS("orgs.read", "accounts.read", "accounts.manage", "roles.manage", "apikeys.manage")},
+	{"secadmin", "安全管理员", "安全策略与账号锁定", "secadmin",
+	 PERMS("orgs.read", "accounts.read", "security.manage")},
 	{"auditor", "审计管理员", "只读审计日志", "auditor", PERMS("audit.read")},
 };
 const int builtin_roles_count = sizeof(builtin_roles) / sizeof(builtin_roles[0]);

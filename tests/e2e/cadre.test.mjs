@@ -9,12 +9,44 @@ import assert from 'node:assert/strict'
 import { randomBytes, randomInt } from 'node:crypto'
 import { dbKinds, startServer } from '../lib/server.mjs'
 import { DESKTOP, launchBrowser, screenshot } from '../lib/browser.mjs'
-import { randomPhone } from '../lib/people.mjs'
+import { randomPhone, waitForSmsCode } from '../lib/people.mjs'
+import { totpCode } from '../lib/totp.mjs'
 
 const VISIBLE = { state: 'visible', timeout: 10_000 }
 const GONE = { state: 'hidden', timeout: 10_000 }
 const DEMO_USER = 'demo-xian'
 const DEMO_PASSWORD = 'Demo@2026'
+// demo-province: 陕省干部 at 陕西省总工会, phone 13800000001 (see `gonghui seed --demo`)
+const PROVINCE_USER = 'demo-province'
+const PROVINCE_PHONE = '13800000001'
+
+/** Log in over the API; resolves {cookie, csrf} for further calls. */
+async function apiLogin(url, username, password) {
+  const res = await fetch(url + '/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  })
+  assert.equal(res.status, 200, `login ${username}`)
+  const body = await res.json()
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .find((c) => c.startsWith('gh_session='))
+  assert.ok(cookie, 'login sets gh_session')
+  return { cookie, csrf: body.csrf_token }
+}
+
+async function apiPost(url, who, path, body) {
+  const res = await fetch(url + '/api/v1' + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Cookie: who.cookie, 'X-CSRF-Token': who.csrf },
+    body: JSON.stringify(body),
+  })
+  const text = await res.text()
+  assert.ok(res.ok, `POST ${path}: ${res.status} ${text}`)
+  return text ? JSON.parse(text) : null
+}
 
 for (const db of dbKinds()) {
   describe(`console cadre accounts (${db})`, () => {
@@ -101,12 +133,12 @@ for (const db of dbKinds()) {
         await dialog.locator('input[name="phone"]').fill(randomPhone())
 
         await dialog.locator('.gh-org-select__input').click()
-        const dropdown = page.locator('.gh-org-select:visible')
+        const dropdown = page.locator('.el-popper.gh-org-select:visible')
         await treeNode(dropdown, '西安市总工会').waitFor(VISIBLE)
         await treeNode(dropdown, '西安市总工会').locator('.el-tree-node__expand-icon').click()
         await treeNode(dropdown, '碑林区总工会').waitFor(VISIBLE)
+        await screenshot(page, `admin-org-picker-${db}`)
         await treeNode(dropdown, '碑林区总工会').getByText('碑林区总工会', { exact: true }).click()
-        await dropdown.waitFor(GONE)
         await dialog.locator('.gh-org-select__input').getByText('碑林区总工会').waitFor(VISIBLE)
 
         await dialog.locator('.el-select', { has: page.getByText('请选择角色') }).click()
@@ -138,7 +170,7 @@ for (const db of dbKinds()) {
 
         // Nothing else opens before the password is changed.
         await page.goto(server.url + '/admin/orgs')
-        await page.waitForURL(/\/admin\/password\?redirect=%2Forgs/)
+        await page.waitForURL((u) => u.pathname === '/admin/password' && u.searchParams.get('redirect') === '/orgs')
         await page.getByTestId('password-card').waitFor(VISIBLE)
 
         const newPassword = `Beilin#${randomInt(1000, 9999)}a`
@@ -156,6 +188,49 @@ for (const db of dbKinds()) {
         assert.equal(await page.locator('.el-menu').getByText('账号管理', { exact: true }).count(), 0)
         await screenshot(page, `admin-orgs-beilin-${db}`)
 
+        assert.deepEqual(errors, [])
+      } finally {
+        await context.close()
+      }
+    })
+
+    test('a cadre with two-factor login enters the code sent by SMS', async () => {
+      // Turn on the authenticator for demo-province over the API first.
+      const who = await apiLogin(server.url, PROVINCE_USER, DEMO_PASSWORD)
+      const enrol = await apiPost(server.url, who, '/me/totp', { password: DEMO_PASSWORD })
+      assert.ok(enrol.secret, 'an authenticator secret')
+      await apiPost(server.url, who, '/me/totp/confirm', { code: totpCode(enrol.secret) })
+      await apiPost(server.url, who, '/auth/logout', {})
+
+      const context = await browser.newContext(DESKTOP)
+      const page = await context.newPage()
+      const errors = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      try {
+        await page.goto(server.url + '/admin/orgs')
+        await page.waitForURL(/\/admin\/login/)
+        await login(page, PROVINCE_USER, DEMO_PASSWORD)
+        const card = page.getByTestId('login-card')
+        await card.getByText('安全验证', { exact: true }).waitFor(VISIBLE)
+        await card.getByText(/验证器/).waitFor(VISIBLE)
+
+        // A wrong code is refused with the server's message.
+        await card.locator('input[name="code"]').fill('000000')
+        await card.getByRole('button', { name: '确定' }).click()
+        await page.getByTestId('login-error').waitFor(VISIBLE)
+        await screenshot(page, `admin-mfa-${db}`)
+
+        const since = server.logs().length
+        await card.getByRole('button', { name: '发送短信验证码' }).click()
+        const code = await waitForSmsCode(server, PROVINCE_PHONE, 'mfa', { since })
+        await card.getByRole('button', { name: /\d+ 秒后重发/ }).waitFor(VISIBLE)
+        await card.locator('input[name="code"]').fill(code)
+        await card.getByRole('button', { name: '确定' }).click()
+
+        // In, and back on the page asked for at first.
+        await page.waitForURL(server.url + '/admin/orgs')
+        await page.getByTestId('current-user').waitFor(VISIBLE)
+        await treeNode(page.getByTestId('org-tree'), '陕西省总工会').waitFor(VISIBLE)
         assert.deepEqual(errors, [])
       } finally {
         await context.close()

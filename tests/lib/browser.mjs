@@ -43,10 +43,14 @@ export const DESKTOP = {
   timezoneId: 'Asia/Shanghai',
 }
 
-/** Save a full-page screenshot as tests/e2e/screenshots/NAME.png (git-ignored); returns the path. */
+/**
+ * Save a full-page screenshot as tests/e2e/screenshots/NAME.png (git-ignored); returns the path.
+ * CSS transitions are finished first (a tag or dialog caught half-way through its
+ * entrance animation would look broken in the picture).
+ */
 export async function screenshot(page, name) {
   await mkdir(screenshotDir, { recursive: true })
   const file = path.join(screenshotDir, `${name.replace(/[^\w.-]+/g, '_')}.png`)
-  await page.screenshot({ path: file, fullPage: true })
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' })
   return file
 }

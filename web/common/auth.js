@@ -69,6 +69,8 @@ export async function fetchMe() {
 
 /** The policy the server applies to cadres' passwords, in words. */
 export const PASSWORD_POLICY = '至少 8 位，包含大写字母、小写字母、数字、符号中的三类'
+/** … and to workers' (members') passwords. */
+export const WORKER_PASSWORD_POLICY = '至少 8 位，包含字母、数字、符号中的两类'
 
 /** Where to go after login: the `redirect` query when it is a path inside the app, else fallback. */
 export function safeRedirect(value, fallback) {

@@ -8,6 +8,8 @@ export const auth = reactive({
   me: null,
   /** true once GET /me has answered in this page load */
   loaded: false,
+  /** why the password must change: 'initial' (a new account) or 'expired' (the server's 403 on an old password) */
+  passwordReason: 'initial',
 })
 
 let pending = null
@@ -24,6 +26,7 @@ export function loadMe({ force = false } = {}) {
   pending = fetchMe()
     .then((me) => {
       if (me) me.permissions = permissionCodes(me)
+      if (me && me.account && me.account.must_change_password) auth.passwordReason = 'initial'
       auth.me = me
       auth.loaded = true
       return me
@@ -48,6 +51,7 @@ export function mustChangePassword() {
 export function forget() {
   auth.me = null
   auth.loaded = true
+  auth.passwordReason = 'initial'
   pending = Promise.resolve(null)
 }
 

@@ -17,7 +17,10 @@ onAuthError((err) => {
   const here = router.currentRoute.value
   const back = here.fullPath === '/' || here.meta.public ? {} : { redirect: here.fullPath }
   if (err.code === 'password_change_required') {
-    if (auth.me && auth.me.account) auth.me.account.must_change_password = true
+    if (auth.me && auth.me.account) {
+      if (!auth.me.account.must_change_password) auth.passwordReason = 'expired'
+      auth.me.account.must_change_password = true
+    }
     if (here.name !== 'password') router.push({ name: 'password', query: back })
     return
   }

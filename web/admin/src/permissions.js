@@ -23,12 +23,21 @@ export function sectionOf(code) {
   return i > 0 ? s.slice(0, i) : s
 }
 
-/** [{code: "orgs", name: "组织"}], in the order the permission list gives them. */
+/**
+ * [{code: "orgs", name: "组织管理", readable}], in the order the permission list gives
+ * them; readable when the section has a "*.read" permission (what an API key can use).
+ * Two sections with the same Chinese label get their codes added, so each reads apart.
+ */
 export function sectionsOf(perms) {
   const seen = new Map()
   for (const p of perms) {
     const code = sectionOf(p.code)
-    if (!seen.has(code)) seen.set(code, { code, name: p.section || code })
+    if (!seen.has(code)) seen.set(code, { code, name: p.section || code, readable: false })
+    if (/\.read$/.test(p.code)) seen.get(code).readable = true
   }
-  return [...seen.values()]
+  const list = [...seen.values()]
+  const count = new Map()
+  for (const s of list) count.set(s.name, (count.get(s.name) || 0) + 1)
+  for (const s of list) if (count.get(s.name) > 1) s.name = `${s.name}（${s.code}）`
+  return list
 }
