@@ -4,7 +4,7 @@
 CREATE TABLE orgs (
 	id {{id}},
 	parent_id BIGINT REFERENCES orgs(id),
-	path {{path}} NOT NULL UNIQUE,
+	path {{ctext}} NOT NULL UNIQUE,
 	level TEXT NOT NULL CHECK (level IN ('province', 'city', 'county', 'town', 'base')),
 	-- regional 地方总工会, industry 产业工会, unit 单列单位工会, base 基层工会, joint 联合基层工会
 	type TEXT NOT NULL CHECK (type IN ('regional', 'industry', 'unit', 'base', 'joint')),

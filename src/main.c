@@ -11,6 +11,7 @@
 #include "core/version.h"
 #include "modules/modules.h"
 #include "platform/cli.h"
+#include "platform/gen_members.h"
 #include "platform/hooks.h"
 #include "platform/keys.h"
 #include "platform/roles.h"
@@ -133,6 +134,7 @@ static const struct command {
     {"seed", cli_seed, "load the Shaanxi union tree (--demo: demo unions and accounts)"},
     {"user", cli_user, "user add|passwd|lock|unlock: accounts from the command line"},
     {"audit", cli_audit, "audit verify: check the audit log's chain"},
+    {"gen-members", cli_gen_members, "write a synthetic member CSV for tests and benchmarks"},
     {"routes", cmd_routes, "list every API route with its permission"},
     {"config", cmd_config, "print the effective configuration"},
     {"version", cmd_version, "print the version"},

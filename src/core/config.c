@@ -69,6 +69,9 @@ static const struct opt opts[] = {
     {"sms-http-template", OPT_STR, "{\"phone\":\"{phone}\",\"text\":\"{text}\"}", 0, 0, 0,
      OFF(sms_http_template), "http driver: the JSON body, with {phone} and {text}"},
     {"demo", OPT_BOOL, "off", 0, 1, 0, OFF(demo), "seed: also load demo unions and accounts"},
+    {"count", OPT_INT, "1000", 1, 100000000, 0, OFF(count), "gen-members: rows to write"},
+    {"orgs", OPT_STR, "", 0, 0, 0, OFF(orgs),
+     "gen-members: comma-separated org ids to spread rows over (empty: leave 所属工会编号 blank)"},
 };
 
 enum { NOPTS = sizeof(opts) / sizeof(opts[0]) };

@@ -372,7 +372,7 @@ void db_sqlite_global_init(void)
 static const struct db_ddl_word sqlite_ddl[] = {
     {"{{id}}", "INTEGER PRIMARY KEY"},
     {"{{now}}", "(CAST(strftime('%s','now') AS INTEGER))"},
-    {"{{path}}", "TEXT"},
+    {"{{ctext}}", "TEXT"},
     {NULL, NULL},
 };
 

@@ -97,6 +97,8 @@ struct router *router_new(const struct module *const *modules)
 				why = "both public or self and given a permission";
 			else if ((r->flags & ROUTE_PUBLIC) && (r->flags & ROUTE_SELF))
 				why = "both public and self";
+			else if (!(r->flags & ROUTE_PUBLIC) && (r->flags & ROUTE_NO_DB))
+				why = "needs a caller but no database to find them in";
 			for (size_t j = 0; !why && j < rt->n; j++)
 				if (same_shape(&rt->routes[j], c) &&
 				    strcmp(rt->routes[j].route->method, r->method) == 0)

@@ -7,5 +7,6 @@ const struct module *const modules[] = {
     &accounts_module,
     &apikeys_module,
     &audit_module,
+    &members_module,
     NULL,
 };

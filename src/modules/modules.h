@@ -13,5 +13,6 @@ extern const struct module auth_module;
 extern const struct module accounts_module;
 extern const struct module apikeys_module;
 extern const struct module audit_module;
+extern const struct module members_module;
 
 #endif

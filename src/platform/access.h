@@ -35,6 +35,9 @@ struct auth_ctx {
 
 /* 1 when some grant of the route's permission covers the org at path. */
 int access_visible(const struct req *r, const char *path);
+/* 1 when the caller holds perm (a permission other than the route's) at the
+ * org with path; 0 when not; -1 with r->err on a database error. */
+int access_has(struct req *r, const char *perm, const char *path);
 /* Writes into sql (arena) a condition limiting the column path_col to the
  * grants, with parameters numbered from first_param: "(o.path = $3 OR
  * (o.path >= $4 AND o.path < $5))". The values are appended to params

@@ -11,6 +11,7 @@
 #include "core/migrate.h"
 #include "core/validate.h"
 #include "keys.h"
+#include "member.h"
 #include "org.h"
 #include "roles.h"
 #include "seed.h"
@@ -78,6 +79,45 @@ static const struct demo_account {
 	{"demo-auditor", "审计管理员", "cadre", "13800000007", "div:610000", {"auditor", NULL}},
 };
 
+/* The demo worker is a member of the demo base union, with a few colleagues,
+ * so the member screens and the card have something to show. */
+static int demo_member_record(struct db *d, struct err *e, const struct demo_account *da,
+			      const char *id18)
+{
+	int64_t org = 0, id, holder;
+	if (org_find_seed(d, e, "demo:1", &org) || !org)
+		return org ? -1 : 0;
+	struct arena a;
+	arena_init(&a);
+	struct org o;
+	int rc = org_get(d, e, &a, org, &o);
+	static const char *names[] = {"王建国", "李秀英", "张伟", "单雄信", "曾晓燕", "解红梅",
+				      "刘洋", "陈静", "杨帆", "赵敏"};
+	for (int i = 0; rc == 0 && i < 11; i++) {
+		char idc[19], base[40];
+		snprintf(base, sizeof(base), "6101038%d0%d%02d1%02d", 5 + i % 4, 1 + i % 9, 10 + i,
+			 i);
+		if (i == 0)
+			snprintf(idc, sizeof(idc), "%s", id18);
+		else if (id_card_from15(base, idc))
+			continue;
+		struct member_input in = {.name = i ? names[i - 1] : da->real_name,
+					  .id_card = idc,
+					  .phone = i ? NULL : da->phone,
+					  .education = i % 3 ? "21" : "31",
+					  .political = i % 4 ? "13" : "01",
+					  .employment = "employed",
+					  .hukou = i % 5 ? "urban" : "rural",
+					  .migrant = i % 5 == 0,
+					  .employer = "西安长安精密仪器有限公司",
+					  .joined_on = i % 2 ? "2019-03-08" : "2023-05-01",
+					  .org_id = org};
+		rc = member_create(d, e, &in, o.path, 0, "seed", &id, &holder);
+	}
+	arena_release(&a);
+	return rc;
+}
+
 static int seed_demo_accounts(struct db *d, struct err *e, int iterations, int *created)
 {
 	for (size_t i = 0; i < sizeof(demo_accounts) / sizeof(demo_accounts[0]); i++) {
@@ -107,6 +147,8 @@ static int seed_demo_accounts(struct db *d, struct err *e, int iterations, int *
 		if (account_create(d, e, &n, &id))
 			return -1;
 		(*created)++;
+		if (!strcmp(da->kind, "worker") && demo_member_record(d, e, da, id18))
+			return -1;
 		if (!da->org_key)
 			continue;
 		if (org_find_seed(d, e, da->org_key, &org))

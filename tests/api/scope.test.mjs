@@ -32,6 +32,10 @@ const outside = {
   'POST /api/v1/accounts/:id/unlock': { as: 'xianSec', id: (f) => f.provinceId },
   'DELETE /api/v1/api-keys/:id': { as: 'xianSys', id: (f) => f.baojiKey },
   'DELETE /api/v1/me/sessions/:id': { as: 'xian', id: (f) => f.otherSession },
+  'GET /api/v1/members/:id': { as: 'xian', id: (f) => f.baojiMember },
+  'PATCH /api/v1/members/:id': { as: 'xian', id: (f) => f.baojiMember, body: () => ({ version: 1, education: '11' }) },
+  'DELETE /api/v1/members/:id': { as: 'xian', id: (f) => f.baojiMember },
+  'GET /api/v1/members/:id/history': { as: 'xian', id: (f) => f.baojiMember },
 }
 
 /** A cadre made by demo-sysadmin at orgId with role, past the second factor
@@ -81,6 +85,12 @@ for (const db of dbKinds()) {
       const key = await sys.post('/api-keys', { name: '宝鸡数据', org_id: f.baoji, scope: 'subtree', sections: ['orgs'] })
       assert.equal(key.status, 201, JSON.stringify(key.body))
       f.baojiKey = key.body.api_key.id
+      const prov = await login(srv, 'demo-province')
+      const weibin = (await prov.get(`/orgs/${f.baoji}/children`)).body.items.find((o) => o.name === '渭滨区总工会')
+      const baojiBase = (await prov.get(`/orgs/${weibin.id}/children`)).body.items[0]
+      const filed = await prov.post('/members', { name: '宝鸡会员', id_card: '11010519491231002X', joined_on: '2010-01-01', org_id: baojiBase.id })
+      assert.equal(filed.status, 201, JSON.stringify(filed.body))
+      f.baojiMember = filed.body.id
       const other = await login(srv, 'demo-base')
       f.otherSession = (await other.get('/me/sessions')).body.items[0].id
     })
