@@ -1,7 +1,7 @@
 # gonghui — see README.md. `make run` and `make test` install what is missing first.
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libcurl icu-uc icu-i18n libzip expat xlsxwriter
+PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libcurl icu-uc icu-i18n libzip expat xlsxwriter libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE

@@ -6,11 +6,13 @@
 #include <time.h>
 
 #include "core/crypto.h"
+#include "core/server.h"
 #include "core/req.h"
 #include "core/validate.h"
 #include "modules.h"
 #include "platform/access.h"
 #include "platform/audit.h"
+#include "platform/card.h"
 #include "platform/codes.h"
 #include "platform/keys.h"
 #include "platform/member.h"
@@ -25,6 +27,8 @@ static int update_member(struct req *r);
 static int delete_member(struct req *r);
 static int member_history(struct req *r);
 static int my_member(struct req *r);
+static int my_card(struct req *r);
+static int verify_card(struct req *r);
 
 static const struct route routes[] = {
 	{"GET", "/api/v1/codes", list_codes, NULL, ROUTE_SELF},
@@ -36,6 +40,8 @@ static const struct route routes[] = {
 	{"DELETE", "/api/v1/members/:id", delete_member, "members.write", 0},
 	{"GET", "/api/v1/members/:id/history", member_history, "members.read", 0},
 	{"GET", "/api/v1/me/member", my_member, NULL, ROUTE_SELF},
+	{"GET", "/api/v1/me/card", my_card, NULL, ROUTE_SELF},
+	{"GET", "/api/v1/cards/verify", verify_card, NULL, ROUTE_PUBLIC},
 };
 
 const struct module members_module = {"members", ROUTES(routes)};
@@ -600,6 +606,97 @@ static int member_stats(struct req *r)
 		jw_kint(w, bands[b].label, band_n[b]);
 	jw_obj_end(w);
 	jw_kint(w, "total", total);
+	jw_obj_end(w);
+	return 0;
+}
+
+/* Whether a card of this status still counts: 正常 and 保留会籍 are members. */
+static int card_current(const char *status)
+{
+	return !strcmp(status, "normal") || !strcmp(status, "retained");
+}
+
+static int my_card(struct req *r)
+{
+	struct member m;
+	if (member_of_account(r->db, &r->err, &r->arena, r->auth->account_id, &m)) {
+		if (r->err.code == ERR_NOT_FOUND)
+			return req_fail_as(r, ERR_NOT_FOUND, "not_member", NULL,
+					   "您还不是工会会员，可以在“我要入会”中申请");
+		return -1;
+	}
+	int64_t expires = (int64_t)time(NULL) + CARD_TOKEN_TTL;
+	const char *token = card_token(&r->arena, m.id, expires);
+	/* the QR code opens the portal's check page on the same host */
+	const char *host = req_header(r, "Host");
+	const char *url = arena_printf(&r->arena, "%s://%s/card?t=%s",
+				       server_config(r->srv)->cookie_secure ? "https" : "http",
+				       host ? host : "127.0.0.1", token);
+	const char *svg = card_qr_svg(&r->arena, url);
+	struct jw *w = req_json(r);
+	jw_obj(w);
+	jw_kstr(w, "name", m.name);
+	jw_kstr(w, "card_no", m.card_no);
+	jw_kstr(w, "org_name", m.org_name);
+	jw_kstr(w, "joined_on", m.joined_on);
+	jw_kstr(w, "status", m.status);
+	jw_kbool(w, "current", card_current(m.status));
+	jw_kstr(w, "token", token);
+	jw_kstr(w, "verify_url", url);
+	jw_kstr(w, "qr_svg", svg);
+	jw_kint(w, "expires_at", expires);
+	jw_obj_end(w);
+	return 0;
+}
+
+/* Public: a scanner learns whether the card is genuine and current, and
+ * sees only a masked name, never the numbers. */
+static int verify_card(struct req *r)
+{
+	const char *t = req_query(r, "t");
+	int64_t id, expires;
+	struct jw *w = req_json(r);
+	jw_obj(w);
+	if (!t || card_token_check(t, &id, &expires)) {
+		jw_kbool(w, "valid", 0);
+		jw_kstr(w, "reason", "二维码不是本平台签发的会员证");
+		jw_obj_end(w);
+		return 0;
+	}
+	if (expires < (int64_t)time(NULL)) {
+		jw_kbool(w, "valid", 0);
+		jw_kstr(w, "reason", "二维码已过期，请会员刷新电子会员证后再出示");
+		jw_obj_end(w);
+		return 0;
+	}
+	struct member m;
+	if (member_get(r->db, &r->err, &r->arena, id, &m)) {
+		if (r->err.code != ERR_NOT_FOUND)
+			return -1;
+		err_clear(&r->err);
+		jw_kbool(w, "valid", 0);
+		jw_kstr(w, "reason", "该会员证已注销");
+		jw_obj_end(w);
+		return 0;
+	}
+	/* 王建国 → 王*国, 张伟 → 张*: enough to match a face, not to identify */
+	char masked[128];
+	size_t len = strlen(m.name), first = 1, last = len;
+	while (first < len && ((unsigned char)m.name[first] & 0xC0) == 0x80)
+		first++;
+	do
+		last--;
+	while (last > 0 && ((unsigned char)m.name[last] & 0xC0) == 0x80);
+	snprintf(masked, sizeof(masked), "%.*s*%s", (int)first, m.name,
+		 last > first ? m.name + last : "");
+	int current = card_current(m.status);
+	jw_kbool(w, "valid", current);
+	if (!current)
+		jw_kstr(w, "reason", "该会员会籍已终止");
+	jw_kstr(w, "name", masked);
+	jw_kstr(w, "org_name", m.org_name);
+	jw_kstr(w, "status", m.status);
+	jw_kint(w, "checked_at", (int64_t)time(NULL));
 	jw_obj_end(w);
 	return 0;
 }

@@ -226,3 +226,47 @@ for (const db of dbKinds()) {
     })
   })
 }
+
+for (const db of dbKinds()) {
+  describe(`electronic member card (${db})`, () => {
+    let srv, me
+    before(async () => {
+      srv = await startServer({ db, demo: true })
+      me = await login(srv, 'demo-member')
+    })
+    after(async () => {
+      await srv?.stop()
+    })
+
+    test('the card carries a QR code whose token a scanner can check', async () => {
+      const card = (await me.get('/me/card')).body
+      assert.equal(card.name, '演示会员')
+      assert.equal(card.current, true)
+      assert.match(card.qr_svg, /^<svg[^>]*viewBox/)
+      assert.match(card.verify_url, /\/card\?t=v1\.\d+\.\d+\.[A-Za-z0-9_-]+$/)
+      const anon = await fetch(`${srv.url}/api/v1/cards/verify?t=${encodeURIComponent(card.token)}`)
+      const v = await anon.json()
+      assert.equal(v.valid, true)
+      assert.equal(v.name, '演*员')
+      assert.match(v.org_name, /西安长安精密仪器/)
+      assert.ok(!JSON.stringify(v).includes('6101'), 'no numbers to a scanner')
+    })
+
+    test('a forged, altered or expired token is refused; a lapsed membership shows', async () => {
+      const card = (await me.get('/me/card')).body
+      const check = async (t) => (await (await fetch(`${srv.url}/api/v1/cards/verify?t=${encodeURIComponent(t)}`)).json())
+      const [v, id, exp, mac] = card.token.split('.')
+      assert.equal((await check(`${v}.${Number(id) + 1}.${exp}.${mac}`)).valid, false)
+      assert.equal((await check(`${v}.${id}.${Number(exp) + 86400}.${mac}`)).valid, false)
+      assert.equal((await check('garbage')).valid, false)
+      assert.equal((await check(`${v}.${id}.${exp}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`)).valid, false)
+      // the member leaves: the same, still unexpired card now says so
+      const base = await login(srv, 'demo-base')
+      const m = (await base.get(`/members/${id}`)).body
+      assert.equal((await base.patch(`/members/${id}`, { version: m.version, status: 'left' })).status, 200)
+      const lapsed = await check(card.token)
+      assert.equal(lapsed.valid, false)
+      assert.match(lapsed.reason, /会籍已终止/)
+    })
+  })
+}
