@@ -36,6 +36,8 @@ struct config {
 	const char *sms_http_url;
 	const char *sms_http_template;
 	int demo;
+	const char *data_dir;
+	int upload_limit_mb;
 	int count;        /* gen-members: rows to write */
 	const char *orgs; /* gen-members: comma-separated org ids, or "" */
 	/* what is left of the command line after the options */

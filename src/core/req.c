@@ -1,6 +1,8 @@
 #include "req.h"
 
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,6 +130,37 @@ void req_audit(struct req *r, const char *action, const char *target, const char
 		r->audit_target = target;
 	if (fields)
 		r->audit_fields = fields;
+}
+
+int req_send_file(struct req *r, const char *path, const char *type, const char *name,
+		  int unlink_after)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return req_fail(r, ERR_INTERNAL, NULL, "文件生成失败");
+	if (unlink_after)
+		unlink(path);
+	/* RFC 6266: an ASCII fallback and the UTF-8 name, percent-encoded */
+	static const char hex[] = "0123456789ABCDEF";
+	char *enc = arena_alloc(&r->arena, strlen(name) * 3 + 1), *o = enc;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '.' || *p == '-' || *p == '_') {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	const char *dot = strrchr(name, '.');
+	r->file_fd = fd;
+	r->file_type = type;
+	r->file_disposition = arena_printf(&r->arena,
+					   "attachment; filename=\"download%s\"; filename*=UTF-8''%s",
+					   dot ? dot : "", enc);
+	return 0;
 }
 
 int req_fail(struct req *r, enum err_code code, const char *field, const char *fmt, ...)

@@ -33,6 +33,14 @@ struct req {
 	char *body;
 	size_t body_len, body_cap;
 	size_t discarded; /* bytes thrown away after the body passed the limit */
+	/* an upload route's body, streamed to a file under --data-dir/tmp */
+	int upload_fd;
+	const char *upload_path; /* deleted at the end unless the handler renamed it */
+	size_t upload_size;
+	int prepared; /* route matched and caller checked (early for uploads) */
+	/* a download instead of JSON */
+	int file_fd;
+	const char *file_type, *file_disposition;
 	json_t *json;
 	struct db *db;
 	struct err err;
@@ -82,6 +90,11 @@ void req_add_header(struct req *r, const char *name, const char *value);
  * changed fields, values masked where personal). Strings must outlive the
  * request (arena or static). */
 void req_audit(struct req *r, const char *action, const char *target, const char *fields);
+/* Answers with the file at path instead of JSON: type is its MIME type,
+ * name the file name offered to the browser (Chinese allowed). With
+ * unlink_after the file is removed once opened (temporary reports). */
+int req_send_file(struct req *r, const char *path, const char *type, const char *name,
+		  int unlink_after);
 /* Records the error for the router to answer with and returns -1.
  * field may be NULL; the message is Chinese, for people. */
 int req_fail(struct req *r, enum err_code code, const char *field, const char *fmt, ...)

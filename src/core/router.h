@@ -17,6 +17,7 @@ enum route_flags {
 	ROUTE_NO_AUDIT = 1 << 4, /* a write that changes nothing stored (client error reports) */
 	ROUTE_MFA = 1 << 5,    /* also open to a session that still owes its second factor */
 	ROUTE_PW_PENDING = 1 << 6, /* open while the caller must change their password */
+	ROUTE_UPLOAD = 1 << 7, /* the body is a file: streamed to disk up to --upload-limit-mb */
 };
 
 struct route {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@ struct server {
 	const struct config *cfg;
 	const struct server_hooks *hooks;
 	struct router *router;
-	size_t body_limit;
+	size_t body_limit, upload_limit;
 	atomic_int in_flight;
 	/* every thread's connection, so they can be closed after the threads end */
 	pthread_mutex_t dbs_lock;
@@ -159,9 +160,25 @@ static void write_error(struct req *r)
 	jw_obj_end(w);
 }
 
+/* Answers with the file a handler chose (a download). */
+static enum MHD_Result send_file(struct req *r)
+{
+	struct stat st;
+	if (fstat(r->file_fd, &st) != 0)
+		return MHD_NO;
+	struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)st.st_size, r->file_fd);
+	r->file_fd = 0; /* the response owns it now */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->file_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "Content-Disposition", r->file_disposition);
+	return respond(r, MHD_HTTP_OK, resp);
+}
+
 /* Answers with r->out as JSON, or with the error body when r->err is set. */
 static enum MHD_Result send_json(struct req *r)
 {
+	if (r->err.code == ERR_OK && r->file_fd > 0)
+		return send_file(r);
 	unsigned status = r->status ? (unsigned)r->status : MHD_HTTP_OK;
 	if (r->err.code != ERR_OK) {
 		status = (unsigned)err_http_status(r->err.code);
@@ -194,33 +211,41 @@ static int is_write(const char *method)
 	return strcmp(method, "GET") && strcmp(method, "HEAD");
 }
 
-/* The shared steps of every API request, then the handler. */
-static void dispatch(struct server *s, struct req *r)
+/* Matches the route and checks the caller; for uploads this runs before the
+ * body is read, so nobody can fill the disk without a login. 0 to go on. */
+static int prepare(struct server *s, struct req *r)
 {
+	if (r->prepared)
+		return r->err.code == ERR_OK ? 0 : -1;
+	r->prepared = 1;
 	enum router_result found = router_match(s->router, r->method, r->path, &r->match);
-	if (found == ROUTER_NOT_FOUND) {
-		err_set(&r->err, ERR_NOT_FOUND, NULL, NULL, "没有这个接口：%s", r->path);
-		return;
-	}
-	if (found == ROUTER_METHOD_NOT_ALLOWED) {
-		err_set(&r->err, ERR_METHOD, NULL, NULL, "此接口不支持 %s 请求", r->method);
-		return;
-	}
+	if (found == ROUTER_NOT_FOUND)
+		return err_set(&r->err, ERR_NOT_FOUND, NULL, NULL, "没有这个接口：%s", r->path);
+	if (found == ROUTER_METHOD_NOT_ALLOWED)
+		return err_set(&r->err, ERR_METHOD, NULL, NULL, "此接口不支持 %s 请求", r->method);
 	const struct route *rt = r->match.route;
 	if (!(rt->flags & ROUTE_NO_DB) && server_thread_db(s, &r->db, &r->err))
-		return;
+		return -1;
 	if (!(rt->flags & ROUTE_PUBLIC)) {
-		if (!s->hooks || !r->db) {
-			err_set(&r->err, ERR_UNAUTHENTICATED, NULL, NULL, NULL);
-			return;
-		}
+		if (!s->hooks || !r->db)
+			return err_set(&r->err, ERR_UNAUTHENTICATED, NULL, NULL, NULL);
 		if (s->hooks->authorize(r, rt)) {
 			if (r->err.code == ERR_FORBIDDEN && r->auth)
 				s->hooks->audit(r, 0);
-			return;
+			return -1;
 		}
 	}
-	if (r->body_len > 0 && json_parse_body(r->body, r->body_len, &r->json, &r->err))
+	return 0;
+}
+
+/* The shared steps of every API request, then the handler. */
+static void dispatch(struct server *s, struct req *r)
+{
+	if (prepare(s, r))
+		return;
+	const struct route *rt = r->match.route;
+	if (!(rt->flags & ROUTE_UPLOAD) && r->body_len > 0 &&
+	    json_parse_body(r->body, r->body_len, &r->json, &r->err))
 		return;
 	int write = r->db && is_write(r->method) && !(rt->flags & ROUTE_NO_AUDIT);
 	int tx = write && !(rt->flags & ROUTE_NO_TX);
@@ -243,6 +268,31 @@ static void dispatch(struct server *s, struct req *r)
 		s->hooks->audit(r, 0);
 		r->err = keep;
 	}
+}
+
+/* Streams an upload into a file of its own under the data folder. */
+static int upload_append(struct server *s, struct req *r, const char *data, size_t n)
+{
+	if (r->upload_size + n > s->upload_limit)
+		return -1;
+	if (r->upload_fd <= 0) {
+		char *path = arena_printf(&r->arena, "%s/tmp/upload-XXXXXX", s->cfg->data_dir);
+		r->upload_fd = mkstemp(path);
+		if (r->upload_fd < 0) {
+			log_error("cannot create %s: %s", path, strerror(errno));
+			r->upload_fd = 0;
+			return -1;
+		}
+		r->upload_path = path;
+	}
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(r->upload_fd, data + off, n - off);
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	r->upload_size += n;
+	return 0;
 }
 
 static int body_append(struct req *r, const char *data, size_t n, size_t limit)
@@ -296,7 +346,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		const char *cl =
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > s->body_limit)
+		size_t limit = s->body_limit;
+		if (!prepare(s, r) && (r->match.route->flags & ROUTE_UPLOAD))
+			limit = s->upload_limit;
+		else if (r->err.code != ERR_OK && (!cl || strtoull(cl, NULL, 10) > 0))
+			return send_json(r); /* refuse an upload before reading it */
+		if (cl && strtoull(cl, NULL, 10) > limit)
 			return fail_now(r, ERR_TOO_LARGE, NULL);
 		return MHD_YES;
 	}
@@ -310,9 +365,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* A chunked body has no length to refuse up front, and libmicrohttpd
 		 * cannot answer in the middle of a body: discard the rest and answer
 		 * 413 at its end, or hang up on a client that will not stop. */
-		if (r->discarded || body_append(r, upload, n, s->body_limit)) {
+		int upload_route = r->match.route && (r->match.route->flags & ROUTE_UPLOAD);
+		if (r->discarded || (upload_route ? upload_append(s, r, upload, n)
+						  : body_append(r, upload, n, s->body_limit))) {
 			r->discarded += n;
-			if (r->discarded > 4 * s->body_limit)
+			if (r->discarded > 4 * s->body_limit + s->upload_limit)
 				return MHD_NO;
 		}
 		return MHD_YES;
@@ -346,6 +403,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 	json_decref(r->json);
 	free(r->body);
+	if (r->upload_fd > 0)
+		close(r->upload_fd);
+	if (r->upload_path)
+		unlink(r->upload_path); /* a handler that keeps the file moved it away */
+	if (r->file_fd > 0)
+		close(r->file_fd);
 	arena_release(&r->arena);
 	free(r);
 	*con_cls = NULL;
@@ -375,7 +438,14 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 int server_run(const struct config *c, const struct module *const *modules,
 	       const struct server_hooks *hooks)
 {
-	struct server s = {.cfg = c, .hooks = hooks, .body_limit = (size_t)c->body_limit_kb * 1024};
+	struct server s = {.cfg = c,
+			   .hooks = hooks,
+			   .body_limit = (size_t)c->body_limit_kb * 1024,
+			   .upload_limit = (size_t)c->upload_limit_mb * 1024 * 1024};
+	char tmpdir[1024];
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", c->data_dir);
+	mkdir(c->data_dir, 0700);
+	mkdir(tmpdir, 0700);
 	pthread_mutex_init(&s.dbs_lock, NULL);
 	atomic_init(&s.in_flight, 0);
 	s.router = router_new(modules);
