@@ -13,19 +13,6 @@ static const char *columns =
     "password_changed_at, failed_logins, locked_until, must_change_password, totp_enabled, "
     "is_demo, totp_secret_enc, totp_pending_enc";
 
-static const char *decrypt(struct arena *a, const char *stored)
-{
-	if (!stored || !*stored)
-		return NULL;
-	char *plain;
-	if (crypto_decrypt_field(keys(), stored, &plain))
-		return NULL;
-	const char *s = arena_strdup(a, plain);
-	crypto_wipe(plain, strlen(plain));
-	free(plain);
-	return s;
-}
-
 static void read_row(struct db_rows *rs, struct arena *a, struct account *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -35,8 +22,8 @@ static void read_row(struct db_rows *rs, struct arena *a, struct account *out)
 	out->kind = arena_strdup(a, db_col_text(rs, 3));
 	out->status = arena_strdup(a, db_col_text(rs, 4));
 	out->password_hash = arena_strdup(a, db_col_text(rs, 5));
-	out->phone = decrypt(a, db_col_text(rs, 6));
-	out->id_card = decrypt(a, db_col_text(rs, 7));
+	out->phone = keys_decrypt(a, db_col_text(rs, 6));
+	out->id_card = keys_decrypt(a, db_col_text(rs, 7));
 	out->password_changed_at = db_col_int(rs, 8);
 	out->failed_logins = db_col_int(rs, 9);
 	out->locked_until = db_col_int(rs, 10);

@@ -1,6 +1,8 @@
 #include "keys.h"
 
 #include <assert.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/secret_key.h"
 
@@ -28,4 +30,17 @@ void keys_unload(void)
 {
 	crypto_keys_wipe(&loaded);
 	have_keys = 0;
+}
+
+const char *keys_decrypt(struct arena *a, const char *stored)
+{
+	if (!stored || !*stored)
+		return NULL;
+	char *plain;
+	if (crypto_decrypt_field(keys(), stored, &plain))
+		return NULL;
+	const char *s = arena_strdup(a, plain);
+	crypto_wipe(plain, strlen(plain));
+	free(plain);
+	return s;
 }

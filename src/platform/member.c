@@ -82,19 +82,6 @@ static const char *member_columns =
     "m.ethnicity, m.political, m.education, m.hukou, m.employment, m.employer, m.joined_on, "
     "m.card_no, m.status";
 
-static const char *decrypt(struct arena *a, const char *stored)
-{
-	if (!stored || !*stored)
-		return NULL;
-	char *plain;
-	if (crypto_decrypt_field(keys(), stored, &plain))
-		return NULL;
-	const char *s = arena_strdup(a, plain);
-	crypto_wipe(plain, strlen(plain));
-	free(plain);
-	return s;
-}
-
 static const char *text_or_null(struct arena *a, struct db_rows *rs, int col)
 {
 	return db_col_null(rs, col) ? NULL : arena_strdup(a, db_col_text(rs, col));
@@ -111,8 +98,8 @@ static void read_member(struct db_rows *rs, struct arena *a, struct member *m)
 	m->org_path = arena_strdup(a, db_col_text(rs, 6));
 	m->org_name = arena_strdup(a, db_col_text(rs, 7));
 	m->name = arena_strdup(a, db_col_text(rs, 8));
-	m->id_card = decrypt(a, db_col_text(rs, 9));
-	m->phone = decrypt(a, db_col_text(rs, 10));
+	m->id_card = keys_decrypt(a, db_col_text(rs, 9));
+	m->phone = keys_decrypt(a, db_col_text(rs, 10));
 	m->gender = db_col_int(rs, 11);
 	m->migrant = db_col_int(rs, 12);
 	m->flexible = db_col_int(rs, 13);
