@@ -49,6 +49,24 @@ export const ACCOUNT_STATUS = {
   disabled: '已停用',
 }
 
+/** 会籍状态 (code table member_status; the 中国工会章程's statuses). */
+export const MEMBER_STATUS = {
+  normal: '正常',
+  retained: '保留会籍',
+  transferred: '已转出',
+  left: '已退会',
+  removed: '已除名',
+  expelled: '已开除',
+}
+
+/** 性别 (code table gender, GB/T 2261.1); the API sends the code as a number. */
+export const GENDERS = {
+  0: '未知',
+  1: '男',
+  2: '女',
+  9: '未说明',
+}
+
 export function label(map, code) {
   if (code === null || code === undefined || code === '') return ''
   return map[code] || String(code)

@@ -26,6 +26,19 @@ const routes = [
     meta: { title: '修改密码', auth: true },
   },
   {
+    path: '/card/mine',
+    name: 'card-mine',
+    component: () => import('./pages/CardMine.vue'),
+    meta: { title: '电子会员证', auth: true },
+  },
+  // Public: the 电子会员证's QR code opens this page (GET /me/card → verify_url).
+  {
+    path: '/card',
+    name: 'card-verify',
+    component: () => import('./pages/CardVerify.vue'),
+    meta: { title: '会员证核验' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('./pages/NotFound.vue'),
