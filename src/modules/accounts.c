@@ -373,10 +373,10 @@ static int set_lock(struct req *r, int lock)
 		return r->err.code ? -1 : req_fail(r, ERR_NOT_FOUND, NULL, "账号不存在");
 	int64_t changed = 0;
 	if (db_exec(r->db, &r->err,
-		    "UPDATE accounts SET status = $1, failed_logins = 0, locked_until = 0, "
-		    "updated_at = $2 WHERE id = $3",
+		    "UPDATE accounts SET status = CASE WHEN status = $4 THEN $1 ELSE status END, "
+		    "failed_logins = 0, locked_until = 0, updated_at = $2 WHERE id = $3",
 		    DB_ARGS(DB_TEXT(lock ? "locked" : "active"), DB_INT((int64_t)time(NULL)),
-			    DB_INT(id)),
+			    DB_INT(id), DB_TEXT(lock ? "active" : "locked")),
 		    &changed))
 		return -1;
 	if (!changed)

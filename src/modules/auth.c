@@ -281,6 +281,15 @@ static int mfa_needed(struct req *r, const struct account *a)
 	return kinds != 0 || cfg(r)->mfa_cadres;
 }
 
+/* The same words for an unknown name and a wrong password, so the answer
+ * does not tell who has an account. */
+static int bad_credentials(struct req *r, const struct config *c)
+{
+	return req_fail_as(r, ERR_UNAUTHENTICATED, "bad_credentials", NULL,
+			   "账号或密码不正确；连续输错 %d 次，账号将锁定 %d 分钟",
+			   c->lockout_threshold, c->lockout_minutes);
+}
+
 static int login(struct req *r)
 {
 	const struct config *c = cfg(r);
@@ -305,8 +314,7 @@ static int login(struct req *r)
 		    "pbkdf2-sm3$60000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 		crypto_password_verify(password, dummy);
 		audit_now(r, 0, "auth.login", "", 0, "unknown_account");
-		return req_fail_as(r, ERR_UNAUTHENTICATED, "bad_credentials", NULL,
-				   "账号或密码不正确");
+		return bad_credentials(r, c);
 	}
 	int64_t now = (int64_t)time(NULL);
 	const char *target = arena_printf(&r->arena, "account:%lld", (long long)a.id);
@@ -334,9 +342,7 @@ static int login(struct req *r)
 			return req_fail_as(r, ERR_UNAUTHENTICATED, "account_locked", NULL,
 					   "密码错误次数过多，账号已锁定 %d 分钟", c->lockout_minutes);
 		}
-		return req_fail_as(r, ERR_UNAUTHENTICATED, "bad_credentials", NULL,
-				   "账号或密码不正确，再错 %lld 次将锁定账号",
-				   (long long)(c->lockout_threshold - failed));
+		return bad_credentials(r, c);
 	}
 	int need = mfa_needed(r, &a);
 	if (need < 0)

@@ -107,10 +107,17 @@ void audit_row_of(const struct req *r, int success, struct audit_row *row)
 		if (r->auth->ngrants > 0)
 			row->org_id = r->auth->grants[0].org_id;
 	}
-	row->action = r->audit_action ? r->audit_action
-		      : rt && rt->perm ? rt->perm
-		      : rt          ? rt->path
-				    : r->path;
+	/* a write that names no action is told apart by its route: the
+	 * permission first, so prefix filters ("accounts.") still find it */
+	static _Thread_local char route_action[160];
+	if (r->audit_action)
+		row->action = r->audit_action;
+	else if (rt) {
+		snprintf(route_action, sizeof(route_action), "%s %s %s", rt->perm ? rt->perm : "self",
+			 r->method, rt->path);
+		row->action = route_action;
+	} else
+		row->action = r->path;
 	if (r->audit_target) {
 		row->target = r->audit_target;
 	} else if (r->match.nparams > 0) {

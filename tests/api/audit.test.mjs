@@ -175,7 +175,7 @@ for (const db of dbKinds()) {
       }
       const sysId = (await sys.get('/me')).body.account.id
       const rows = await allRows(auditor, '&success=0')
-      assert.ok(rows.some((r) => r.account?.id === sysId && r.action === 'audit.read'), 'the refused read is recorded')
+      assert.ok(rows.some((r) => r.account?.id === sysId && r.action.startsWith('audit.read')), 'the refused read is recorded')
     })
 
     test('a row’s fields stay valid JSON when a caller’s text has quotes in it', async () => {

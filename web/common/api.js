@@ -11,7 +11,11 @@
 //
 // Sessions: the login, register and second-factor answers carry a csrf_token; call
 // setCsrfToken() with it. It is kept in sessionStorage too, so a reload of the page
-// (same tab) keeps working; it is restored when this module loads. The apps learn of
+// (same tab) keeps working; it is restored when this module loads. GET /me answers the
+// token as well (see auth.js fetchMe), which is how a new tab of the same browser gets
+// it; and a write refused with 403 csrf_required (the token is another session's, e.g.
+// after logging in again in another tab) asks GET /me for the current one and is sent
+// once more before anyone is told to log in again. The apps learn of
 // answers that mean "log in again" (401) or "change your password first"
 // (403 password_change_required) through onAuthError().
 
@@ -136,6 +140,13 @@ async function request(method, path, body, options = {}) {
   }
   if (!res.ok) {
     const err = new ApiError(res.status, data)
+    if (err.code === 'csrf_required' && method !== 'GET' && !options.csrfRetried) {
+      const fresh = await currentCsrfToken()
+      if (fresh && fresh !== init.headers['X-CSRF-Token']) {
+        setCsrfToken(fresh)
+        return request(method, path, body, { ...options, csrfRetried: true })
+      }
+    }
     if (!options.quiet && (isLoginNeeded(err) || err.code === 'password_change_required')) {
       if (isLoginNeeded(err)) clearCsrfToken()
       for (const h of [...authErrorHandlers]) {
@@ -150,6 +161,16 @@ async function request(method, path, body, options = {}) {
   }
   if (text && data === null) throw new ApiError(res.status, null, '服务返回的数据无法识别')
   return data
+}
+
+/** The session's CSRF token from GET /me, or null (not logged in, or no answer). */
+async function currentCsrfToken() {
+  try {
+    const me = await request('GET', '/me', undefined, { quiet: true })
+    return (me && me.csrf_token) || null
+  } catch {
+    return null
+  }
 }
 
 export const api = {

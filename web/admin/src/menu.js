@@ -4,7 +4,7 @@ import { Monitor, OfficeBuilding, User, Lock, Key, Document } from '@element-plu
 export const menu = [
   { path: '/', name: 'dashboard', title: '工作台', icon: Monitor, perm: null },
   { path: '/orgs', name: 'orgs', title: '组织管理', icon: OfficeBuilding, perm: 'orgs.read' },
-  { path: '/accounts', name: 'accounts', title: '账号管理', icon: User, perm: 'accounts.manage' },
+  { path: '/accounts', name: 'accounts', title: '账号管理', icon: User, perm: 'accounts.read' },
   { path: '/roles', name: 'roles', title: '角色权限', icon: Lock, perm: 'accounts.manage' },
   { path: '/api-keys', name: 'api-keys', title: '接口密钥', icon: Key, perm: 'apikeys.manage' },
   { path: '/audit', name: 'audit', title: '审计日志', icon: Document, perm: 'audit.read' },

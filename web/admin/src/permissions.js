@@ -26,7 +26,8 @@ export function sectionOf(code) {
 /**
  * [{code: "orgs", name: "组织管理", readable}], in the order the permission list gives
  * them; readable when the section has a "*.read" permission (what an API key can use).
- * Two sections with the same Chinese label get their codes added, so each reads apart.
+ * Two readable sections with the same Chinese label get their codes added, so each
+ * reads apart in the API key form (the others are never offered there).
  */
 export function sectionsOf(perms) {
   const seen = new Map()
@@ -37,7 +38,18 @@ export function sectionsOf(perms) {
   }
   const list = [...seen.values()]
   const count = new Map()
-  for (const s of list) count.set(s.name, (count.get(s.name) || 0) + 1)
-  for (const s of list) if (count.get(s.name) > 1) s.name = `${s.name}（${s.code}）`
+  for (const s of list) if (s.readable) count.set(s.name, (count.get(s.name) || 0) + 1)
+  for (const s of list) if (s.readable && count.get(s.name) > 1) s.name = `${s.name}（${s.code}）`
   return list
+}
+
+/** [{name: "账号与权限", perms: [{code, name, section}]}]: the catalogue by its Chinese section names. */
+export function groupBySection(perms) {
+  const groups = new Map()
+  for (const p of perms) {
+    const name = p.section || sectionOf(p.code)
+    if (!groups.has(name)) groups.set(name, { name, perms: [] })
+    groups.get(name).perms.push(p)
+  }
+  return [...groups.values()]
 }

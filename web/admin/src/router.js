@@ -26,7 +26,7 @@ const routes = [
         path: 'accounts',
         name: 'accounts',
         component: () => import('./pages/Accounts.vue'),
-        meta: { title: '账号管理', perm: 'accounts.manage' },
+        meta: { title: '账号管理', perm: 'accounts.read' },
       },
       {
         path: 'roles',
