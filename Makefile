@@ -19,7 +19,7 @@ UNIT    := $(patsubst tests/unit/%.c,build/test/unit/%,$(wildcard tests/unit/tes
 MIGRATIONS := $(sort $(wildcard migrations/[0-9]*.sql))
 WEB_SRC := $(shell find web/portal web/admin web/common -type f -not -path '*/node_modules/*' 2>/dev/null)
 
-.PHONY: all run test bench fuzz format clean setup web unit-build
+.PHONY: all run test bench fuzz format clean setup web unit-build print-pkgs
 
 all: build/gonghui web
 
@@ -77,6 +77,9 @@ bench:
 	@scripts/setup.sh --bench
 	@$(MAKE) --no-print-directory all
 	scripts/bench.sh
+
+print-pkgs:
+	@echo $(PKGS)
 
 fuzz:
 	@scripts/setup.sh --fuzz
