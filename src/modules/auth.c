@@ -15,6 +15,7 @@
 #include "platform/account.h"
 #include "platform/account_json.h"
 #include "platform/audit.h"
+#include "platform/card.h"
 #include "platform/keys.h"
 #include "platform/ratelimit.h"
 #include "platform/session.h"
@@ -614,10 +615,13 @@ static int totp_start(struct req *r)
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_kstr(w, "secret", b32);
-	jw_kstr(w, "otpauth_uri",
-		arena_printf(&r->arena, "otpauth://totp/%s:%s?secret=%s&issuer=%s",
-			     uri_escape(&r->arena, "陕西网上工会"), uri_escape(&r->arena, label), b32,
-			     uri_escape(&r->arena, "陕西网上工会")));
+	const char *uri = arena_printf(&r->arena, "otpauth://totp/%s:%s?secret=%s&issuer=%s",
+				       uri_escape(&r->arena, "陕西网上工会"),
+				       uri_escape(&r->arena, label), b32,
+				       uri_escape(&r->arena, "陕西网上工会"));
+	jw_kstr(w, "otpauth_uri", uri);
+	/* the authenticator app scans this */
+	jw_kstr(w, "qr_svg", card_qr_svg(&r->arena, uri));
 	jw_obj_end(w);
 	crypto_wipe(b32, sizeof(b32));
 	return 0;
