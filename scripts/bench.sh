@@ -94,3 +94,50 @@ printf '  %-22s %12.0f %10.2f\n' "nginx (reference)" "$n_rps" "$n_p99"
 printf '  %-22s %12.0f %10.2f\n' "gonghui healthz" "$g_rps" "$g_p99"
 ratio=$(awk -v g="$g_rps" -v n="$n_rps" 'BEGIN {printf "%.2f", g / n}')
 echo "  ratio gonghui/nginx: $ratio (goal >= 0.80)"
+
+# ---- members: import speed against sqlite3 .import, then page and statistics latency
+n=${BENCH_MEMBERS:-200000}
+mdb="$tmp/members.db"
+./build/gonghui migrate --db "sqlite:$mdb" >/dev/null 2>&1
+./build/gonghui seed --demo --db "sqlite:$mdb" --secret-key-file "$tmp/key" >/dev/null
+xian_bases=$(sqlite3 "$mdb" "SELECT group_concat(id) FROM orgs WHERE seed_key IN ('demo:1','demo:2','demo:3','demo:4')")
+small=$(sqlite3 "$mdb" "SELECT id FROM orgs WHERE seed_key = 'demo:6'")
+first=${xian_bases%%,*}
+# forty people for one small union, the rest spread over four unions of 西安
+./build/gonghui gen-members --count "$((n + 40))" --orgs "$xian_bases" >"$tmp/all.csv"
+head -n 1 "$tmp/all.csv" >"$tmp/members.csv"
+tail -n +42 "$tmp/all.csv" >>"$tmp/members.csv"
+head -n 41 "$tmp/all.csv" | sed "1! s/,[0-9]*\$/,$small/" >"$tmp/small.csv"
+
+# the reference: the same rows, the same columns, the same indexes, no checks
+sqlite3 "$tmp/ref.db" "CREATE TABLE m (name TEXT, id_card TEXT UNIQUE, phone TEXT, ethnicity TEXT,
+	political TEXT, education TEXT, hukou TEXT, employment TEXT, flexible TEXT, employer TEXT,
+	joined_on TEXT, org TEXT); CREATE INDEX m_name ON m (name); CREATE INDEX m_phone ON m (phone);
+	CREATE INDEX m_org ON m (org, id_card);"
+t0=$(date +%s.%N)
+sqlite3 "$tmp/ref.db" ".import --csv --skip 1 $tmp/members.csv m"
+t1=$(date +%s.%N)
+./build/gonghui import members "$tmp/members.csv" --org "$first" --commit --db "sqlite:$mdb" \
+	--secret-key-file "$tmp/key" >/dev/null 2>&1
+t2=$(date +%s.%N)
+ref_rate=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
+our_rate=$(awk -v n="$n" -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f", n / (b - a)}')
+have=$(sqlite3 "$mdb" "SELECT COUNT(*) FROM members")
+echo
+echo "Members: import of $n generated rows into an empty database (SQLite)"
+printf '  %-34s %12s rows/s\n' "sqlite3 .import (reference)" "$ref_rate" "gonghui import (all checks)" "$our_rate"
+echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {printf "%.2f", a / b}') (goal >= 0.5); members filed: $have"
+
+./build/gonghui import members "$tmp/small.csv" --org "$small" --commit --db "sqlite:$mdb" \
+	--secret-key-file "$tmp/key" >/dev/null 2>&1
+
+mport=$(free_port)
+./build/gonghui serve --listen "127.0.0.1:$mport" --db "sqlite:$mdb" --threads "$cores" \
+	--secret-key-file "$tmp/key" --access-log off 2>"$tmp/members-serve.log" &
+pids+=($!)
+wait_http "http://127.0.0.1:$mport/api/v1/healthz"
+xian=$(sqlite3 "$mdb" "SELECT id FROM orgs WHERE seed_key = 'div:610100'")
+root=$(sqlite3 "$mdb" "SELECT id FROM orgs WHERE seed_key = 'div:610000'")
+echo "Members: page and statistics latency ($(sqlite3 "$mdb" "SELECT COUNT(*) FROM members") members)"
+node bench/members.mjs "http://127.0.0.1:$mport" "$xian" "$small" "$root"
+echo "  peak RSS of the server: $(awk '/VmHWM/ {print $2, $3}' /proc/"${pids[-1]}"/status)"

@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/db.h"
+#include "core/jobs.h"
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/router.h"
@@ -13,6 +14,7 @@
 #include "platform/cli.h"
 #include "platform/gen_members.h"
 #include "platform/hooks.h"
+#include "platform/import_cli.h"
 #include "platform/keys.h"
 #include "platform/roles.h"
 
@@ -65,6 +67,8 @@ static int cmd_serve(struct config *c)
 		         "/api/v1/readyz answers 503",
 		         have, migrate_latest());
 	int rc2 = server_run(c, modules, &platform_hooks);
+	/* a background job in flight gives up and rolls back before the keys go */
+	jobs_stop();
 	keys_unload();
 	return rc2;
 }
@@ -135,6 +139,7 @@ static const struct command {
     {"user", cli_user, "user add|passwd|lock|unlock: accounts from the command line"},
     {"audit", cli_audit, "audit verify: check the audit log's chain"},
     {"gen-members", cli_gen_members, "write a synthetic member CSV for tests and benchmarks"},
+    {"import", cli_import, "import members FILE --org ID [--commit]: bulk import with an error report"},
     {"routes", cmd_routes, "list every API route with its permission"},
     {"config", cmd_config, "print the effective configuration"},
     {"version", cmd_version, "print the version"},

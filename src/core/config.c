@@ -76,6 +76,10 @@ static const struct opt opts[] = {
     {"count", OPT_INT, "1000", 1, 100000000, 0, OFF(count), "gen-members: rows to write"},
     {"orgs", OPT_STR, "", 0, 0, 0, OFF(orgs),
      "gen-members: comma-separated org ids to spread rows over (empty: leave 所属工会编号 blank)"},
+    {"org", OPT_STR, "", 0, 0, 0, OFF(org),
+     "import: the union (org id) for rows whose 所属工会编号 is blank"},
+    {"commit", OPT_BOOL, "off", 0, 1, 0, OFF(commit),
+     "import: after validating, import the good rows (off: validate only)"},
 };
 
 enum { NOPTS = sizeof(opts) / sizeof(opts[0]) };

@@ -40,6 +40,8 @@ struct config {
 	int upload_limit_mb;
 	int count;        /* gen-members: rows to write */
 	const char *orgs; /* gen-members: comma-separated org ids, or "" */
+	const char *org;  /* import: default org id for rows without one, or "" */
+	int commit;       /* import: commit after validating */
 	/* what is left of the command line after the options */
 	int nargs;
 	char **args;

@@ -428,14 +428,13 @@ static int scope_cond(struct where *q)
 	return 0;
 }
 
-/* YYYY-MM-DD of the day `years` years before today. */
-static const char *years_ago(struct arena *a, int years)
+/* January 1st of the year `years` before this one, as YYYY-MM-DD. */
+static const char *year_start(struct arena *a, int years)
 {
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);
-	return arena_printf(a, "%04d-%02d-%02d", tm.tm_year + 1900 - years, tm.tm_mon + 1,
-			    tm.tm_mday);
+	return arena_printf(a, "%04d-01-01", tm.tm_year + 1900 - years);
 }
 
 static int list_members(struct req *r)
@@ -474,11 +473,12 @@ static int list_members(struct req *r)
 		cond(&q, "m.migrant = $%d", DB_INT(!strcmp(v, "1") || !strcmp(v, "true")));
 	if ((v = req_query(r, "flexible")) && *v)
 		cond(&q, "m.flexible = $%d", DB_INT(!strcmp(v, "1") || !strcmp(v, "true")));
-	/* an age band is a birth-date range: older than age_min, younger than age_max + 1 */
+	/* ages count by birth year (this year minus the year of birth), as the
+	 * statistics do, so a band holds the same people on both screens */
 	if ((v = req_query(r, "age_min")) && *v)
-		cond(&q, "m.birth_date <= $%d", DB_TEXT(years_ago(&r->arena, atoi(v))));
+		cond(&q, "m.birth_date < $%d", DB_TEXT(year_start(&r->arena, atoi(v) - 1)));
 	if ((v = req_query(r, "age_max")) && *v)
-		cond(&q, "m.birth_date > $%d", DB_TEXT(years_ago(&r->arena, atoi(v) + 1)));
+		cond(&q, "m.birth_date >= $%d", DB_TEXT(year_start(&r->arena, atoi(v))));
 	if ((v = req_query(r, "joined_from")) && *v) {
 		if (valid_date(v, "joined_from", &r->err))
 			return -1;

@@ -8,5 +8,7 @@ const struct module *const modules[] = {
     &apikeys_module,
     &audit_module,
     &members_module,
+    &imports_module,
+    &exports_module,
     NULL,
 };

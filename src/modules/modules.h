@@ -14,5 +14,7 @@ extern const struct module accounts_module;
 extern const struct module apikeys_module;
 extern const struct module audit_module;
 extern const struct module members_module;
+extern const struct module imports_module;
+extern const struct module exports_module;
 
 #endif

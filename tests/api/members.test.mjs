@@ -130,6 +130,12 @@ for (const db of dbKinds()) {
       // filters narrow the same walk
       const edu = (await xian.get(`/members?org_id=${org.xian.id}&education=21&limit=100`)).body.items
       assert.ok(edu.length > 0 && edu.every((m) => m.education === '21'))
+      // an age band of the list holds the same people as the statistics' band
+      const year = new Date().getFullYear()
+      const band = (await xian.get(`/members?org_id=${org.xian.id}&age_min=36&age_max=45&limit=100`)).body.items
+      assert.ok(band.every((m) => year - Number(m.birth_date.slice(0, 4)) >= 36 && year - Number(m.birth_date.slice(0, 4)) <= 45))
+      const stats = (await xian.get(`/members/stats?org_id=${org.xian.id}`)).body
+      assert.equal(band.length, stats.by_age_band['36-45岁'])
     })
 
     test('editing keeps history, refuses a stale version, and never changes the 身份证号', async () => {

@@ -36,6 +36,10 @@ const outside = {
   'PATCH /api/v1/members/:id': { as: 'xian', id: (f) => f.baojiMember, body: () => ({ version: 1, education: '11' }) },
   'DELETE /api/v1/members/:id': { as: 'xian', id: (f) => f.baojiMember },
   'GET /api/v1/members/:id/history': { as: 'xian', id: (f) => f.baojiMember },
+  'GET /api/v1/imports/:id': { as: 'xian', id: (f) => f.baojiImport },
+  'GET /api/v1/imports/:id/report': { as: 'xian', id: (f) => f.baojiImport },
+  'POST /api/v1/imports/:id/commit': { as: 'xian', id: (f) => f.baojiImport },
+  'POST /api/v1/imports/:id/cancel': { as: 'xian', id: (f) => f.baojiImport },
 }
 
 /** A cadre made by demo-sysadmin at orgId with role, past the second factor
@@ -91,6 +95,15 @@ for (const db of dbKinds()) {
       const filed = await prov.post('/members', { name: '宝鸡会员', id_card: '11010519491231002X', joined_on: '2010-01-01', org_id: baojiBase.id })
       assert.equal(filed.status, 201, JSON.stringify(filed.body))
       f.baojiMember = filed.body.id
+      // an import job of a 宝鸡 union, uploaded by the province's cadre
+      const csv = '姓名,身份证号,入会日期\n宝鸡导入,610302199001011234,2015-01-01\n'
+      const up = await fetch(`${srv.url}/api/v1/imports/members?org_id=${baojiBase.id}`, {
+        method: 'POST',
+        headers: { Cookie: prov.cookie, 'X-CSRF-Token': prov.csrf, 'Content-Type': 'text/csv' },
+        body: csv,
+      })
+      assert.equal(up.status, 202)
+      f.baojiImport = (await up.json()).id
       const other = await login(srv, 'demo-base')
       f.otherSession = (await other.get('/me/sessions')).body.items[0].id
     })

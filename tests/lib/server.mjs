@@ -170,7 +170,7 @@ export async function startServer({ db = 'sqlite', demo = false, args = [] } = {
       throw new Error(`gonghui migrate --db ${dbUrl} failed: exit ${m.code ?? m.signal}\n${m.stderr}${m.stdout}`)
     }
     // cheap password hashing keeps the ASan build quick; the algorithm is the same
-    const common = ['--db', dbUrl, '--secret-key-file', `${tmp}/secret.key`, '--password-iterations', '1000']
+    const common = ['--db', dbUrl, '--secret-key-file', `${tmp}/secret.key`, '--password-iterations', '1000', '--data-dir', `${tmp}/data`]
     const seeded = await run(bin, ['seed', ...(demo ? ['--demo'] : []), ...common], { timeoutMs: MIGRATE_TIMEOUT_MS })
     if (seeded.code !== 0) {
       throw new Error(`gonghui seed failed: exit ${seeded.code ?? seeded.signal}\n${seeded.stderr}${seeded.stdout}`)

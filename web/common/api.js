@@ -110,10 +110,15 @@ function defaultMessage(status) {
 async function request(method, path, body, options = {}) {
   const headers = { Accept: 'application/json' }
   const init = { method, headers, credentials: 'same-origin' }
-  if (body !== undefined) {
+  if (options.raw !== undefined) {
+    // a file sent as it is (api.upload): the body is the file's bytes
+    headers['Content-Type'] = options.contentType || 'application/octet-stream'
+    init.body = options.raw
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body)
   }
+  if (options.headers) Object.assign(headers, options.headers)
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) {
     headers['X-CSRF-Token'] = csrfToken
   }
@@ -129,6 +134,10 @@ async function request(method, path, body, options = {}) {
     throw new ApiError(0, null)
   }
 
+  if (res.ok && options.file) {
+    // a download (api.download): the bytes and the server's name for them
+    return { blob: await res.blob(), fileName: fileNameOf(res.headers.get('Content-Disposition')) }
+  }
   const text = await res.text()
   let data = null
   if (text) {
@@ -173,12 +182,59 @@ async function currentCsrfToken() {
   }
 }
 
+/**
+ * The file name of a Content-Disposition header: the UTF-8 filename* (RFC 6266) when
+ * given, else the plain filename; '' when there is none.
+ */
+export function fileNameOf(disposition) {
+  const s = String(disposition || '')
+  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(s)
+  if (star) {
+    try {
+      return decodeURIComponent(star[2].trim())
+    } catch {
+      /* a broken encoding: fall back to the plain name */
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/i.exec(s)
+  return plain ? (plain[1] ?? plain[2] ?? '').trim() : ''
+}
+
+/** Hand a blob to the browser as a download named `name`. */
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name || 'download'
+  a.style.display = 'none'
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
 export const api = {
   get: (path, options) => request('GET', path, undefined, options),
   post: (path, body, options) => request('POST', path, body === undefined ? {} : body, options),
   patch: (path, body, options) => request('PATCH', path, body === undefined ? {} : body, options),
   put: (path, body, options) => request('PUT', path, body === undefined ? {} : body, options),
   del: (path, options) => request('DELETE', path, undefined, options),
+  /**
+   * POST a file as the raw request body (not a form): upload('/imports/members?org_id=3', file,
+   * {headers: {'X-File-Name': encodeURIComponent(file.name)}}). Resolves the JSON answer.
+   */
+  upload: (path, file, options = {}) =>
+    request('POST', path, undefined, { ...options, raw: file, contentType: options.contentType || file.type || undefined }),
+  /**
+   * GET a file and save it in the browser under the server's name (or `fallbackName`).
+   * Resolves the name it was saved as; rejects with ApiError like the other calls.
+   */
+  download: async (path, fallbackName = '', options = {}) => {
+    const { blob, fileName } = await request('GET', path, undefined, { ...options, file: true })
+    const name = fileName || fallbackName || 'download'
+    saveBlob(blob, name)
+    return name
+  },
 }
 
 export default api

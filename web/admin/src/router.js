@@ -23,6 +23,24 @@ const routes = [
         meta: { title: '组织管理', perm: 'orgs.read' },
       },
       {
+        path: 'members',
+        name: 'members',
+        component: () => import('./pages/Members.vue'),
+        meta: { title: '会员管理', perm: 'members.read' },
+      },
+      {
+        path: 'members/stats',
+        name: 'member-stats',
+        component: () => import('./pages/MemberStats.vue'),
+        meta: { title: '会员统计', perm: 'members.read' },
+      },
+      {
+        path: 'members/import',
+        name: 'member-import',
+        component: () => import('./pages/MemberImport.vue'),
+        meta: { title: '会员导入', perm: 'members.import' },
+      },
+      {
         path: 'accounts',
         name: 'accounts',
         component: () => import('./pages/Accounts.vue'),

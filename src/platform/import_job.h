@@ -1,0 +1,69 @@
+/* Member import (会员批量导入): the validate pass and the commit pass over an
+ * uploaded CSV or XLSX file, for the API's background jobs and the CLI alike.
+ *
+ * Validation reads the whole file, checks every row (the rules of
+ * import_row.h, then: the same 身份证号 twice in the file, a person already
+ * filed anywhere in the province, a 所属工会编号 that is not a base union in
+ * the importer's scope) and writes an error report of the bad rows. It
+ * writes nothing to the database and keeps nothing in memory but a hash set
+ * of the numbers seen, so a file of a million rows is fine.
+ *
+ * The commit reads the file again and runs the same checks inside ONE
+ * transaction, inserting the good rows as it goes (members, their history),
+ * then the statistics summed per org, then what the caller adds (the job
+ * row, the audit row), then commits. If the count of good rows is not the
+ * one validation reported, the data changed in between and nothing is
+ * written. A killed process never commits: the database is as it was. */
+#ifndef GH_IMPORT_JOB_H
+#define GH_IMPORT_JOB_H
+
+#include <stdint.h>
+
+#include "core/crypto.h"
+#include "core/db.h"
+
+struct import_counts {
+	int64_t total; /* data rows read (the header and blank rows not counted) */
+	int64_t good, bad;
+	int64_t done; /* rows through the pass so far */
+	int has_report;
+};
+
+struct import_opts {
+	const char *path;    /* the uploaded file */
+	int64_t default_org; /* for rows whose 所属工会编号 is blank; 0 for none */
+	/* whose members.import grants decide which orgs rows may name; also
+	 * the actor of member_history. all_orgs (the CLI) allows every org. */
+	int64_t account_id;
+	int all_orgs;
+	const struct crypto_keys *keys; /* owned by the caller, alive for the pass */
+	/* validate: the error report's path; written only when some row is bad */
+	const char *report_path;
+	/* commit: member_history.request_id of every row */
+	const char *request_id;
+	/* commit: the good rows validation found (another count writes
+	 * nothing), or -1 to take whatever passes; and the total rows, for
+	 * progress */
+	int64_t expect_good, expect_total;
+	/* after every few hundred rows: -1 with e filled stops the pass (a
+	 * cancel, a shutdown). May be NULL. */
+	int (*progress)(void *ctx, const struct import_counts *c, struct err *e);
+	/* commit: inside the transaction just before it commits, with the final
+	 * counts: write the job's row and the audit row. May be NULL. */
+	int (*finish)(void *ctx, struct db *d, struct err *e, const struct import_counts *c);
+	void *ctx;
+};
+
+/* The validate pass. 0 with *c filled (c->has_report when the report was
+ * written), or -1 with e filled: ERR_INVALID for a file we cannot read as
+ * a member table (unsupported_file, bad_header, no_rows, …), whatever
+ * progress() said, or a database error. */
+int import_validate(struct db *d, struct err *e, const struct import_opts *o,
+                    struct import_counts *c);
+
+/* The commit pass; d must not be inside a transaction. 0 when committed,
+ * -1 with e filled and nothing written. */
+int import_commit(struct db *d, struct err *e, const struct import_opts *o,
+                  struct import_counts *c);
+
+#endif

@@ -1,0 +1,199 @@
+#include "stats_acc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json_write.h"
+
+/* the dimensions of member_stats_apply(), in its order */
+static const char *const dim_names[] = {"total",     "gender",     "birth_year",  "education",
+                                        "political", "employment", "status",      "hukou",
+                                        "migrant",   "flexible",   "joined_month"};
+enum { NDIMS = sizeof(dim_names) / sizeof(dim_names[0]), KEY_MAX = 24, UPSERT_ROWS = 100 };
+
+struct slot {
+	int64_t org, n;
+	int used, depth; /* depth: 1 for the root, so upserts go top down */
+	unsigned char dim;
+	char key[KEY_MAX];
+};
+
+struct stats_acc {
+	struct slot *slots;
+	size_t cap, used; /* cap is a power of two, kept at most half full */
+};
+
+struct stats_acc *stats_acc_new(void)
+{
+	struct stats_acc *a = calloc(1, sizeof(*a));
+	if (a && !(a->slots = calloc(a->cap = 1024, sizeof(*a->slots)))) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void stats_acc_free(struct stats_acc *a)
+{
+	if (a)
+		free(a->slots);
+	free(a);
+}
+
+static uint64_t hash(int64_t org, int dim, const char *key)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)org * 0x9E3779B97F4A7C15ull;
+	h = (h ^ (uint64_t)dim) * 1099511628211ull;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h ^ h >> 29;
+}
+
+static struct slot *find(struct slot *slots, size_t cap, int64_t org, int dim, const char *key)
+{
+	for (size_t i = hash(org, dim, key) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		struct slot *s = &slots[i];
+		if (!s->used || (s->org == org && s->dim == dim && !strcmp(s->key, key)))
+			return s;
+	}
+}
+
+static int grow(struct stats_acc *a)
+{
+	size_t cap = a->cap * 2;
+	struct slot *slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < a->cap; i++)
+		if (a->slots[i].used)
+			*find(slots, cap, a->slots[i].org, a->slots[i].dim, a->slots[i].key) =
+			    a->slots[i];
+	free(a->slots);
+	a->slots = slots;
+	a->cap = cap;
+	return 0;
+}
+
+static int bump(struct stats_acc *a, int64_t org, int depth, int dim, const char *key,
+                int64_t delta)
+{
+	if (strlen(key) >= KEY_MAX)
+		return -1;
+	if (2 * (a->used + 1) > a->cap && grow(a))
+		return -1;
+	struct slot *s = find(a->slots, a->cap, org, dim, key);
+	if (!s->used) {
+		s->used = 1;
+		s->org = org;
+		s->depth = depth;
+		s->dim = (unsigned char)dim;
+		memcpy(s->key, key, strlen(key) + 1);
+		a->used++;
+	}
+	s->n += delta;
+	return 0;
+}
+
+int stats_acc_add(struct stats_acc *a, const char *org_path, const struct member_dims *m,
+                  int64_t delta)
+{
+	char gender[24], year[8], month[8], migrant[24], flexible[24];
+	snprintf(gender, sizeof(gender), "%lld", (long long)m->gender);
+	snprintf(year, sizeof(year), "%.4s", m->birth_date ? m->birth_date : "");
+	snprintf(month, sizeof(month), "%.7s", m->joined_on ? m->joined_on : "");
+	snprintf(migrant, sizeof(migrant), "%lld", (long long)m->migrant);
+	snprintf(flexible, sizeof(flexible), "%lld", (long long)m->flexible);
+	const char *keys[NDIMS] = {
+	    "",
+	    gender,
+	    year,
+	    m->education ? m->education : "",
+	    m->political ? m->political : "",
+	    m->employment ? m->employment : "",
+	    m->status ? m->status : "",
+	    m->hukou ? m->hukou : "",
+	    migrant,
+	    flexible,
+	    month,
+	};
+	/* every org on the path "/1/12/345/", as member_stats_apply() walks it */
+	int depth = 0;
+	for (const char *p = org_path; *p;) {
+		if (*p == '/') {
+			p++;
+			continue;
+		}
+		char *end;
+		int64_t org = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		depth++;
+		for (int d = 0; d < NDIMS; d++)
+			if (bump(a, org, depth, d, keys[d], delta))
+				return -1;
+		p = end;
+	}
+	return 0;
+}
+
+/* One upsert of up to UPSERT_ROWS sums; no key repeats inside one, which
+ * PostgreSQL's ON CONFLICT DO UPDATE requires. */
+static int flush(struct db *d, struct err *e, struct slot **batch, int n)
+{
+	if (n == 0)
+		return 0;
+	struct jw sql;
+	jw_init(&sql, NULL);
+	const char *head = "INSERT INTO org_stats (org_id, dim, key, n) VALUES ";
+	jw_raw(&sql, head, strlen(head));
+	struct db_val p[4 * UPSERT_ROWS];
+	for (int i = 0; i < n; i++) {
+		char v[64];
+		int len = snprintf(v, sizeof(v), "%s($%d, $%d, $%d, $%d)", i ? ", " : "", 4 * i + 1,
+		                   4 * i + 2, 4 * i + 3, 4 * i + 4);
+		jw_raw(&sql, v, (size_t)len);
+		p[4 * i] = DB_INT(batch[i]->org);
+		p[4 * i + 1] = DB_TEXT(dim_names[batch[i]->dim]);
+		p[4 * i + 2] = DB_TEXT(batch[i]->key);
+		p[4 * i + 3] = DB_INT(batch[i]->n);
+	}
+	const char *tail =
+	    " ON CONFLICT (org_id, dim, key) DO UPDATE SET n = org_stats.n + excluded.n";
+	jw_raw(&sql, tail, strlen(tail));
+	int rc = db_exec(d, e, sql.buf, 4 * n, p, NULL);
+	jw_release(&sql);
+	return rc;
+}
+
+/* Top down (root first), then by dimension in member_stats_apply()'s order:
+ * the order in which every single-member write takes these rows' locks, so
+ * a bulk write and a single one never wait for each other in a circle. */
+static int upsert_order(const void *x, const void *y)
+{
+	const struct slot *a = *(struct slot *const *)x, *b = *(struct slot *const *)y;
+	if (a->depth != b->depth)
+		return a->depth < b->depth ? -1 : 1;
+	if (a->org != b->org)
+		return a->org < b->org ? -1 : 1;
+	if (a->dim != b->dim)
+		return a->dim < b->dim ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+int stats_acc_apply(struct stats_acc *a, struct db *d, struct err *e)
+{
+	struct slot **all = malloc((a->used ? a->used : 1) * sizeof(*all));
+	if (!all)
+		return err_set(e, ERR_INTERNAL, NULL, NULL, "内存不足");
+	size_t n = 0;
+	for (size_t i = 0; i < a->cap; i++)
+		if (a->slots[i].used && a->slots[i].n != 0)
+			all[n++] = &a->slots[i];
+	qsort(all, n, sizeof(*all), upsert_order);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i += UPSERT_ROWS)
+		rc = flush(d, e, all + i, n - i < UPSERT_ROWS ? (int)(n - i) : UPSERT_ROWS);
+	free(all);
+	return rc;
+}
