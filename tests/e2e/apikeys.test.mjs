@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomInt } from 'node:crypto'
 import { dbKinds, startServer } from '../lib/server.mjs'
-import { DESKTOP, launchBrowser, screenshot } from '../lib/browser.mjs'
+import { DESKTOP, launchBrowser, screenshot, consoleLogin } from '../lib/browser.mjs'
 
 const VISIBLE = { state: 'visible', timeout: 10_000 }
 const GONE = { state: 'hidden', timeout: 10_000 }
@@ -80,13 +80,6 @@ for (const db of dbKinds()) {
       }
     })
 
-    async function login(page, username, password) {
-      await page.getByTestId('login-card').waitFor(VISIBLE)
-      await page.locator('input[name="username"]').fill(username)
-      await page.locator('input[name="password"]').fill(password)
-      await page.getByRole('button', { name: '登录', exact: true }).click()
-    }
-
     const treeNode = (scope, name) =>
       scope.locator('.el-tree-node__content', { has: scope.page().getByText(name, { exact: true }) })
 
@@ -98,7 +91,7 @@ for (const db of dbKinds()) {
       try {
         await page.goto(server.url + '/admin/')
         await page.waitForURL(/\/admin\/login/)
-        await login(page, 'demo-sysadmin', DEMO_PASSWORD)
+        await consoleLogin(page, 'demo-sysadmin', DEMO_PASSWORD)
         await page.waitForURL(server.url + '/admin/')
         await page.getByTestId('current-user').getByText('系统管理员').waitFor(VISIBLE)
         const menu = page.locator('.el-menu')

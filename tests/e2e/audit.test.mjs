@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { dbKinds, startServer } from '../lib/server.mjs'
-import { DESKTOP, launchBrowser, screenshot } from '../lib/browser.mjs'
+import { DESKTOP, launchBrowser, screenshot, consoleLogin } from '../lib/browser.mjs'
 
 const VISIBLE = { state: 'visible', timeout: 10_000 }
 const DEMO_PASSWORD = 'Demo@2026'
@@ -29,13 +29,6 @@ for (const db of dbKinds()) {
       }
     })
 
-    async function login(page, username, password) {
-      await page.getByTestId('login-card').waitFor(VISIBLE)
-      await page.locator('input[name="username"]').fill(username)
-      await page.locator('input[name="password"]').fill(password)
-      await page.getByRole('button', { name: '登录', exact: true }).click()
-    }
-
     test('the audit admin finds logins, filters failures and verifies the chain', async () => {
       const context = await browser.newContext(DESKTOP)
       const page = await context.newPage()
@@ -44,14 +37,14 @@ for (const db of dbKinds()) {
       try {
         // 1. Someone mistypes demo-province's password on the login page.
         await page.goto(server.url + '/admin/login')
-        await login(page, 'demo-province', 'Wrong@2026')
+        await consoleLogin(page, 'demo-province', 'Wrong@2026')
         const refused = page.getByTestId('login-error')
         await refused.waitFor(VISIBLE)
         assert.match(await refused.innerText(), /账号或密码不正确/)
         await screenshot(page, `audit-wrong-password-${db}`)
 
         // 2. The audit admin logs in: the menu holds 审计日志 and nothing that changes accounts.
-        await login(page, 'demo-auditor', DEMO_PASSWORD)
+        await consoleLogin(page, 'demo-auditor', DEMO_PASSWORD)
         await page.waitForURL(server.url + '/admin/')
         await page.getByTestId('current-user').getByText('审计管理员').waitFor(VISIBLE)
         const menu = page.locator('.el-menu')

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes, randomInt } from 'node:crypto'
 import { dbKinds, startServer } from '../lib/server.mjs'
-import { DESKTOP, launchBrowser, screenshot } from '../lib/browser.mjs'
+import { DESKTOP, launchBrowser, screenshot, consoleLogin } from '../lib/browser.mjs'
 import { randomPhone, waitForSmsCode } from '../lib/people.mjs'
 import { totpCode } from '../lib/totp.mjs'
 
@@ -66,13 +66,6 @@ for (const db of dbKinds()) {
       }
     })
 
-    async function login(page, username, password) {
-      await page.getByTestId('login-card').waitFor(VISIBLE)
-      await page.locator('input[name="username"]').fill(username)
-      await page.locator('input[name="password"]').fill(password)
-      await page.getByRole('button', { name: '登录', exact: true }).click()
-    }
-
     /** A node of an el-tree (the org tree or a picker's dropdown) by its org name. */
     const treeNode = (scope, name) =>
       scope.locator('.el-tree-node__content', { has: scope.page().getByText(name, { exact: true }) })
@@ -89,7 +82,7 @@ for (const db of dbKinds()) {
         await screenshot(page, `admin-login-${db}`)
 
         // 1. Log in as the 西安 demo cadre.
-        await login(page, DEMO_USER, DEMO_PASSWORD)
+        await consoleLogin(page, DEMO_USER, DEMO_PASSWORD)
         await page.waitForURL(server.url + '/admin/')
         const user = page.getByTestId('current-user')
         await user.waitFor(VISIBLE)
@@ -163,7 +156,7 @@ for (const db of dbKinds()) {
         await page.getByTestId('logout').click()
         await page.locator('.el-message-box').getByRole('button', { name: '退出' }).click()
         await page.waitForURL(server.url + '/admin/login')
-        await login(page, username, initialPassword)
+        await consoleLogin(page, username, initialPassword)
         await page.waitForURL(/\/admin\/password/)
         await page.getByTestId('password-card').getByText('修改初始密码', { exact: true }).waitFor(VISIBLE)
         await screenshot(page, `admin-change-password-${db}`)
@@ -209,7 +202,7 @@ for (const db of dbKinds()) {
       try {
         await page.goto(server.url + '/admin/orgs')
         await page.waitForURL(/\/admin\/login/)
-        await login(page, PROVINCE_USER, DEMO_PASSWORD)
+        await consoleLogin(page, PROVINCE_USER, DEMO_PASSWORD)
         const card = page.getByTestId('login-card')
         await card.getByText('安全验证', { exact: true }).waitFor(VISIBLE)
         await card.getByText(/验证器/).waitFor(VISIBLE)

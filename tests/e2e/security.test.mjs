@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { dbKinds, startServer } from '../lib/server.mjs'
-import { DESKTOP, launchBrowser, screenshot } from '../lib/browser.mjs'
+import { DESKTOP, launchBrowser, screenshot, consoleLogin } from '../lib/browser.mjs'
 
 const VISIBLE = { state: 'visible', timeout: 10_000 }
 const GONE = { state: 'hidden', timeout: 10_000 }
@@ -48,18 +48,11 @@ for (const db of dbKinds()) {
       }
     })
 
-    async function login(page, username, password) {
-      await page.getByTestId('login-card').waitFor(VISIBLE)
-      await page.locator('input[name="username"]').fill(username)
-      await page.locator('input[name="password"]').fill(password)
-      await page.getByRole('button', { name: '登录', exact: true }).click()
-    }
-
     /** Open a console page and log in on the way. */
     async function openAs(page, username, path) {
       await page.goto(server.url + '/admin' + path)
       await page.waitForURL(/\/admin\/login/)
-      await login(page, username, DEMO_PASSWORD)
+      await consoleLogin(page, username, DEMO_PASSWORD)
       await page.waitForURL(server.url + '/admin' + path)
       await page.getByTestId('current-user').waitFor(VISIBLE)
     }
@@ -141,7 +134,7 @@ for (const db of dbKinds()) {
           const p = await other.newPage()
           p.on('pageerror', (e) => errors.push(e.message))
           await p.goto(server.url + '/admin/login')
-          await login(p, BASE_USER, DEMO_PASSWORD)
+          await consoleLogin(p, BASE_USER, DEMO_PASSWORD)
           const refused = p.getByTestId('login-error')
           await refused.waitFor(VISIBLE)
           assert.match(await refused.innerText(), /锁定/)
@@ -159,7 +152,7 @@ for (const db of dbKinds()) {
         const relogin = await context.newPage()
         relogin.on('pageerror', (e) => errors.push(e.message))
         await relogin.goto(server.url + '/admin/login')
-        await login(relogin, 'demo-secadmin', DEMO_PASSWORD)
+        await consoleLogin(relogin, 'demo-secadmin', DEMO_PASSWORD)
         await relogin.waitForURL(server.url + '/admin/')
         await relogin.close()
 

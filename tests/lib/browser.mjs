@@ -54,3 +54,12 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' })
   return file
 }
+
+/** Fills the console's login card and submits it (what follows — the second
+ * factor, a forced password change, the 工作台 — is the caller's to check). */
+export async function consoleLogin(page, username, password) {
+  await page.getByTestId('login-card').waitFor({ state: 'visible', timeout: 10_000 })
+  await page.locator('input[name="username"]').fill(username)
+  await page.locator('input[name="password"]').fill(password)
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+}
