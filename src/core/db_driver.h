@@ -63,6 +63,7 @@ struct db_cache_entry {
 	void *stmt;  /* driver handle (sqlite3_stmt *) */
 	unsigned id; /* PostgreSQL statement number; 0 = not prepared yet */
 	int busy;    /* a row set is stepping through it */
+	int *params; /* SQLite: the $k of each bind slot, worked out once (malloc'd) */
 };
 
 struct db_cache {

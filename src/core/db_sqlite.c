@@ -49,6 +49,19 @@ static int param_number(const char *name)
 	return k;
 }
 
+/* The $k of each of st's bind slots (slot i → params[i - 1]), malloc'd.
+ * sqlite3_bind_parameter_name() walks a list, so asking it per slot on
+ * every execution costs time in the square of the parameter count: a
+ * cached statement keeps this array instead. */
+static int *param_map(sqlite3_stmt *st)
+{
+	int count = sqlite3_bind_parameter_count(st);
+	int *map = malloc(sizeof(int) * (size_t)(count ? count : 1));
+	for (int i = 1; map && i <= count; i++)
+		map[i - 1] = param_number(sqlite3_bind_parameter_name(st, i));
+	return map;
+}
+
 /* The highest $k in st, or -1 when st uses ?, :name or @name, which the
  * PostgreSQL driver could not run. */
 static int max_param(sqlite3_stmt *st)
@@ -107,6 +120,7 @@ static int sq_prepare(struct sq *q, struct err *e, const char *sql, sqlite3_stmt
 	if (*ent) {
 		(*ent)->stmt = st;
 		(*ent)->busy = 1;
+		(*ent)->params = param_map(st); /* NULL: sq_bind works it out each time */
 	}
 	return 0;
 }
@@ -125,16 +139,21 @@ static void sq_release(sqlite3_stmt *st, struct db_cache_entry *ent)
 }
 
 /* copy: the row set outlives the caller's strings, so SQLite keeps copies. */
-static int sq_bind(struct sq *q, struct err *e, sqlite3_stmt *st, int n, const struct db_val *p,
-                   int copy)
+static int sq_bind(struct sq *q, struct err *e, sqlite3_stmt *st, struct db_cache_entry *ent,
+                   int n, const struct db_val *p, int copy)
 {
 	int count = sqlite3_bind_parameter_count(st);
-	for (int i = 1; i <= count; i++) {
-		int k = param_number(sqlite3_bind_parameter_name(st, i)), rc;
+	int *map = ent ? ent->params : NULL, *own = NULL;
+	if (!map && !(map = own = param_map(st)))
+		return db_fail(e, ERR_INTERNAL, "sqlite", "out of memory", sqlite3_sql(st));
+	int rc = SQLITE_OK;
+	for (int i = 1; i <= count && rc == SQLITE_OK; i++) {
+		int k = map[i - 1];
 		if (k > n) {
 			char msg[80];
 			snprintf(msg, sizeof(msg), "statement uses $%d, only %d parameters given",
 			         k, n);
+			free(own);
 			return db_fail(e, ERR_INTERNAL, "sqlite", msg, sqlite3_sql(st));
 		}
 		const struct db_val *v = &p[k - 1];
@@ -145,9 +164,10 @@ static int sq_bind(struct sq *q, struct err *e, sqlite3_stmt *st, int n, const s
 			                       copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
 		else
 			rc = sqlite3_bind_null(st, i);
-		if (rc != SQLITE_OK)
-			return sq_fail(q, e, rc, sqlite3_sql(st));
 	}
+	free(own);
+	if (rc != SQLITE_OK)
+		return sq_fail(q, e, rc, sqlite3_sql(st));
 	return 0;
 }
 
@@ -161,7 +181,7 @@ static int sq_exec(struct db *d, struct err *e, const char *sql, int n, const st
 	*affected = 0;
 	if (sq_prepare(q, e, sql, &st, &ent))
 		return -1;
-	if (sq_bind(q, e, st, n, p, 0))
+	if (sq_bind(q, e, st, ent, n, p, 0))
 		goto out;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
 		;
@@ -189,7 +209,7 @@ static int sq_query(struct db *d, struct err *e, const char *sql, int n, const s
 		sq_release(st, ent);
 		return db_fail(e, ERR_INTERNAL, "sqlite", "out of memory", sql);
 	}
-	if (sq_bind(q, e, st, n, p, 1)) {
+	if (sq_bind(q, e, st, ent, n, p, 1)) {
 		sq_release(st, ent);
 		free(r);
 		return -1;
@@ -281,6 +301,7 @@ static size_t sq_cache_size(struct db *d)
 static void finalize_entry(struct db_cache_entry *ent)
 {
 	sqlite3_finalize(ent->stmt);
+	free(ent->params);
 }
 
 static void sq_close(struct db *d)
