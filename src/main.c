@@ -107,7 +107,9 @@ static int cmd_routes(struct config *c)
 		const char *mod;
 		const struct route *r = router_at(rt, i, &mod);
 		printf("%-7s %-40s %-10s %s\n", r->method, r->path, mod,
-		       r->flags & ROUTE_PUBLIC ? "public" : r->flags & ROUTE_SELF ? "self" : r->perm);
+		       r->flags & ROUTE_PUBLIC ? "public"
+		       : r->flags & ROUTE_SELF ? "self"
+		                               : r->perm);
 	}
 	router_free(rt);
 	return 0;
@@ -139,7 +141,8 @@ static const struct command {
     {"user", cli_user, "user add|passwd|lock|unlock: accounts from the command line"},
     {"audit", cli_audit, "audit verify: check the audit log's chain"},
     {"gen-members", cli_gen_members, "write a synthetic member CSV for tests and benchmarks"},
-    {"import", cli_import, "import members FILE --org ID [--commit]: bulk import with an error report"},
+    {"import", cli_import,
+     "import members FILE --org ID [--commit]: bulk import with an error report"},
     {"routes", cmd_routes, "list every API route with its permission"},
     {"config", cmd_config, "print the effective configuration"},
     {"version", cmd_version, "print the version"},

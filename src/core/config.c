@@ -163,11 +163,13 @@ static int check(struct config *c, char *msg, size_t msglen)
 		return -1;
 	}
 	if (strcmp(c->sms_driver, "log") && strcmp(c->sms_driver, "http")) {
-		snprintf(msg, msglen, "--sms-driver 应为 log 或 http（收到 \"%s\"）", c->sms_driver);
+		snprintf(msg, msglen, "--sms-driver 应为 log 或 http（收到 \"%s\"）",
+		         c->sms_driver);
 		return -1;
 	}
 	if (!strcmp(c->sms_driver, "http") && strncmp(c->sms_http_url, "http", 4)) {
-		snprintf(msg, msglen, "--sms-driver http 需要 --sms-http-url（http:// 或 https:// 地址）");
+		snprintf(msg, msglen,
+		         "--sms-driver http 需要 --sms-http-url（http:// 或 https:// 地址）");
 		return -1;
 	}
 	if (c->threads == 0) {

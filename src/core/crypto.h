@@ -28,7 +28,7 @@ void crypto_keys_wipe(struct crypto_keys *k);
 int crypto_random(void *buf, size_t n);
 void crypto_sm3(const void *data, size_t n, unsigned char out[SM3_LEN]);
 void crypto_hmac_sm3(const void *key, size_t klen, const void *data, size_t n,
-		     unsigned char out[SM3_LEN]);
+                     unsigned char out[SM3_LEN]);
 /* Constant-time comparison: 1 when equal. */
 int crypto_equal(const void *a, const void *b, size_t n);
 void crypto_wipe(void *p, size_t n);
@@ -54,7 +54,7 @@ int crypto_decrypt_field(const struct crypto_keys *k, const char *stored, char *
 /* Deterministic keyed hash for lookups and uniqueness: "h1$KEYID$HEX".
  * domain separates kinds of value ("phone", "id_card"). out holds 96. */
 void crypto_lookup_hash(const struct crypto_keys *k, const char *domain, const char *value,
-			char out[96]);
+                        char out[96]);
 
 /* Random token of n bytes as base64url (out holds 4*((n+2)/3)+1). */
 int crypto_token(size_t n, char *out);

@@ -94,6 +94,20 @@ int db_query_int(struct db *d, struct err *e, const char *sql, int n, const stru
 	return rc == 1 ? 0 : -1;
 }
 
+int db_query_ints(struct db *d, struct err *e, const char *sql, int n, const struct db_val *params,
+                  int64_t *out, int max, int *count)
+{
+	struct db_rows *r;
+	*count = 0;
+	if (db_query(d, e, sql, n, params, &r))
+		return -1;
+	int rc = 0;
+	while (*count < max && (rc = db_step(r, e)) == 1)
+		out[(*count)++] = db_col_int(r, 0);
+	db_rows_close(r);
+	return rc < 0 ? -1 : 0;
+}
+
 int db_begin(struct db *d, struct err *e)
 {
 	return d->drv->begin(d, e);

@@ -62,6 +62,11 @@ const char *db_col_text(struct db_rows *r, int col); /* "" for NULL */
 int db_query_int(struct db *d, struct err *e, const char *sql, int n, const struct db_val *params,
                  int64_t *out);
 
+/* The first column of up to max rows as integers into out (a page of ids);
+ * *count gets how many. */
+int db_query_ints(struct db *d, struct err *e, const char *sql, int n, const struct db_val *params,
+                  int64_t *out, int max, int *count);
+
 /* Write transactions. On SQLite BEGIN takes the write lock at once
  * (BEGIN IMMEDIATE), so two writers never deadlock on lock upgrade. */
 int db_begin(struct db *d, struct err *e);

@@ -139,8 +139,8 @@ static void sq_release(sqlite3_stmt *st, struct db_cache_entry *ent)
 }
 
 /* copy: the row set outlives the caller's strings, so SQLite keeps copies. */
-static int sq_bind(struct sq *q, struct err *e, sqlite3_stmt *st, struct db_cache_entry *ent,
-                   int n, const struct db_val *p, int copy)
+static int sq_bind(struct sq *q, struct err *e, sqlite3_stmt *st, struct db_cache_entry *ent, int n,
+                   const struct db_val *p, int copy)
 {
 	int count = sqlite3_bind_parameter_count(st);
 	int *map = ent ? ent->params : NULL, *own = NULL;

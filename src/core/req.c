@@ -2,10 +2,10 @@
 
 #include <fcntl.h>
 #include <microhttpd.h>
-#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *req_param(struct req *r, const char *name)
 {
@@ -133,7 +133,7 @@ void req_audit(struct req *r, const char *action, const char *target, const char
 }
 
 int req_send_file(struct req *r, const char *path, const char *type, const char *name,
-		  int unlink_after)
+                  int unlink_after)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -144,8 +144,8 @@ int req_send_file(struct req *r, const char *path, const char *type, const char 
 	static const char hex[] = "0123456789ABCDEF";
 	char *enc = arena_alloc(&r->arena, strlen(name) * 3 + 1), *o = enc;
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '.' || *p == '-' || *p == '_') {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_') {
 			*o++ = (char)*p;
 		} else {
 			*o++ = '%';
@@ -157,9 +157,9 @@ int req_send_file(struct req *r, const char *path, const char *type, const char 
 	const char *dot = strrchr(name, '.');
 	r->file_fd = fd;
 	r->file_type = type;
-	r->file_disposition = arena_printf(&r->arena,
-					   "attachment; filename=\"download%s\"; filename*=UTF-8''%s",
-					   dot ? dot : "", enc);
+	r->file_disposition =
+	    arena_printf(&r->arena, "attachment; filename=\"download%s\"; filename*=UTF-8''%s",
+	                 dot ? dot : "", enc);
 	return 0;
 }
 

@@ -94,7 +94,7 @@ void req_audit(struct req *r, const char *action, const char *target, const char
  * name the file name offered to the browser (Chinese allowed). With
  * unlink_after the file is removed once opened (temporary reports). */
 int req_send_file(struct req *r, const char *path, const char *type, const char *name,
-		  int unlink_after);
+                  int unlink_after);
 /* Records the error for the router to answer with and returns -1.
  * field may be NULL; the message is Chinese, for people. */
 int req_fail(struct req *r, enum err_code code, const char *field, const char *fmt, ...)

@@ -10,12 +10,12 @@ struct req;
 typedef int (*route_fn)(struct req *r);
 
 enum route_flags {
-	ROUTE_PUBLIC = 1 << 0, /* no session needed; perm must be NULL */
-	ROUTE_NO_TX = 1 << 1,  /* a write that manages its own transactions */
-	ROUTE_NO_DB = 1 << 2,  /* never touches the database (healthz) */
-	ROUTE_SELF = 1 << 3,   /* any logged-in caller, about their own account; perm NULL */
-	ROUTE_NO_AUDIT = 1 << 4, /* a write that changes nothing stored (client error reports) */
-	ROUTE_MFA = 1 << 5,    /* also open to a session that still owes its second factor */
+	ROUTE_PUBLIC = 1 << 0,     /* no session needed; perm must be NULL */
+	ROUTE_NO_TX = 1 << 1,      /* a write that manages its own transactions */
+	ROUTE_NO_DB = 1 << 2,      /* never touches the database (healthz) */
+	ROUTE_SELF = 1 << 3,       /* any logged-in caller, about their own account; perm NULL */
+	ROUTE_NO_AUDIT = 1 << 4,   /* a write that changes nothing stored (client error reports) */
+	ROUTE_MFA = 1 << 5,        /* also open to a session that still owes its second factor */
 	ROUTE_PW_PENDING = 1 << 6, /* open while the caller must change their password */
 	ROUTE_UPLOAD = 1 << 7, /* the body is a file: streamed to disk up to --upload-limit-mb */
 };

@@ -115,11 +115,11 @@ static const char *client_ip(struct req *r, int trust_proxy)
 	if (ci && ci->client_addr) {
 		if (ci->client_addr->sa_family == AF_INET)
 			inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
-				  buf, sizeof(buf));
+			          buf, sizeof(buf));
 		else if (ci->client_addr->sa_family == AF_INET6)
 			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, buf,
-				  sizeof(buf));
+			          &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, buf,
+			          sizeof(buf));
 	}
 	return arena_strdup(&r->arena, buf);
 }
@@ -367,7 +367,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * 413 at its end, or hang up on a client that will not stop. */
 		int upload_route = r->match.route && (r->match.route->flags & ROUTE_UPLOAD);
 		if (r->discarded || (upload_route ? upload_append(s, r, upload, n)
-						  : body_append(r, upload, n, s->body_limit))) {
+		                                  : body_append(r, upload, n, s->body_limit))) {
 			r->discarded += n;
 			if (r->discarded > 4 * s->body_limit + s->upload_limit)
 				return MHD_NO;
@@ -436,12 +436,12 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 }
 
 int server_run(const struct config *c, const struct module *const *modules,
-	       const struct server_hooks *hooks)
+               const struct server_hooks *hooks)
 {
 	struct server s = {.cfg = c,
-			   .hooks = hooks,
-			   .body_limit = (size_t)c->body_limit_kb * 1024,
-			   .upload_limit = (size_t)c->upload_limit_mb * 1024 * 1024};
+	                   .hooks = hooks,
+	                   .body_limit = (size_t)c->body_limit_kb * 1024,
+	                   .upload_limit = (size_t)c->upload_limit_mb * 1024 * 1024};
 	char tmpdir[1024];
 	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", c->data_dir);
 	mkdir(c->data_dir, 0700);

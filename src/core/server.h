@@ -26,7 +26,7 @@ struct server_hooks {
  * flight finish (up to --shutdown-timeout), closes the databases and
  * returns 0. Returns 1 when it cannot start (the reason is logged). */
 int server_run(const struct config *c, const struct module *const *modules,
-	       const struct server_hooks *hooks);
+               const struct server_hooks *hooks);
 
 /* The configuration the server runs with (for handlers such as readyz). */
 const struct config *server_config(const struct server *s);

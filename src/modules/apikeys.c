@@ -16,9 +16,9 @@ static int create_key(struct req *r);
 static int revoke_key(struct req *r);
 
 static const struct route routes[] = {
-	{"GET", "/api/v1/api-keys", list_keys, "apikeys.manage", 0},
-	{"POST", "/api/v1/api-keys", create_key, "apikeys.manage", 0},
-	{"DELETE", "/api/v1/api-keys/:id", revoke_key, "apikeys.manage", 0},
+    {"GET", "/api/v1/api-keys", list_keys, "apikeys.manage", 0},
+    {"POST", "/api/v1/api-keys", create_key, "apikeys.manage", 0},
+    {"DELETE", "/api/v1/api-keys/:id", revoke_key, "apikeys.manage", 0},
 };
 
 const struct module apikeys_module = {"apikeys", ROUTES(routes)};
@@ -69,9 +69,9 @@ static int list_keys(struct req *r)
 	const char *scope = access_scope_sql(r, "o.path", 1, p, &n);
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err,
-		     arena_printf(&r->arena, "%sWHERE %s ORDER BY k.id DESC LIMIT 200", key_columns,
-				  scope),
-		     n, p, &rs))
+	             arena_printf(&r->arena, "%sWHERE %s ORDER BY k.id DESC LIMIT 200", key_columns,
+	                          scope),
+	             n, p, &rs))
 		return -1;
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -97,7 +97,8 @@ static int create_key(struct req *r)
 	    req_body_int(r, "expires_in_days", 0, 1, 3650, &days))
 		return -1;
 	if (strcmp(scope, "org") && strcmp(scope, "subtree"))
-		return req_fail(r, ERR_INVALID, "scope", "范围应为 org（仅本级）或 subtree（本级及下级）");
+		return req_fail(r, ERR_INVALID, "scope",
+		                "范围应为 org（仅本级）或 subtree（本级及下级）");
 	json_t *secs = json_object_get(r->json, "sections");
 	if (!json_is_array(secs) || json_array_size(secs) == 0 || json_array_size(secs) > 32)
 		return req_fail(r, ERR_INVALID, "sections", "请至少选择一个版块");
@@ -112,11 +113,11 @@ static int create_key(struct req *r)
 		for (int k = 0; sec && k < perm_catalog_count; k++) {
 			const char *dot = strchr(perm_catalog[k].code, '.');
 			known |= strlen(sec) == (size_t)(dot - perm_catalog[k].code) &&
-				 !strncmp(perm_catalog[k].code, sec, strlen(sec));
+			         !strncmp(perm_catalog[k].code, sec, strlen(sec));
 		}
 		if (!known)
 			return req_fail(r, ERR_INVALID, "sections", "未知的版块：%s",
-					sec ? sec : "（非文本）");
+			                sec ? sec : "（非文本）");
 		if (i)
 			jw_raw(&list, ",", 1);
 		jw_raw(&list, sec, strlen(sec));
@@ -133,33 +134,35 @@ static int create_key(struct req *r)
 		size_t len = comma ? (size_t)(comma - sec) : strlen(sec);
 		int64_t held = 0;
 		if (db_query_int(
-			r->db, &r->err,
-			"SELECT COUNT(*) FROM bindings b JOIN role_permissions rp ON rp.role_id = "
-			"b.role_id JOIN orgs go ON go.id = b.org_id WHERE b.account_id = $1 AND "
-			"rp.perm LIKE $2 AND (go.path = $3 OR (b.scope = 'subtree' AND $3 >= go.path "
-			"AND $3 < substr(go.path, 1, length(go.path) - 1) || '0'))",
-			DB_ARGS(DB_INT(r->auth->account_id),
-				DB_TEXT(arena_printf(&r->arena, "%.*s.%%", (int)len, sec)),
-				DB_TEXT(o.path)),
-			&held))
+		        r->db, &r->err,
+		        "SELECT COUNT(*) FROM bindings b JOIN role_permissions rp ON rp.role_id = "
+		        "b.role_id JOIN orgs go ON go.id = b.org_id WHERE b.account_id = $1 AND "
+		        "rp.perm LIKE $2 AND (go.path = $3 OR (b.scope = 'subtree' AND $3 >= "
+		        "go.path "
+		        "AND $3 < substr(go.path, 1, length(go.path) - 1) || '0'))",
+		        DB_ARGS(DB_INT(r->auth->account_id),
+		                DB_TEXT(arena_printf(&r->arena, "%.*s.%%", (int)len, sec)),
+		                DB_TEXT(o.path)),
+		        &held))
 			return -1;
 		if (!held)
-			return req_fail(r, ERR_FORBIDDEN, "sections", "您本人没有“%.*s”版块的权限，不能为它签发密钥",
-					(int)len, sec);
+			return req_fail(r, ERR_FORBIDDEN, "sections",
+			                "您本人没有“%.*s”版块的权限，不能为它签发密钥", (int)len,
+			                sec);
 		sec += len + (comma ? 1 : 0);
 	}
 	const char *key;
 	int64_t id;
 	if (apikey_create(r, name, org_id, scope, list.buf, rate,
-			  (int64_t)time(NULL) + days * 86400, &key, &id))
+	                  (int64_t)time(NULL) + days * 86400, &key, &id))
 		return -1;
 	req_audit(r, "apikeys.create", arena_printf(&r->arena, "api_key:%lld", (long long)id),
-		  audit_fields(&r->arena, "name", name, "org_id",
-			       arena_printf(&r->arena, "%lld", (long long)org_id), "scope", scope,
-			       "sections", list.buf, NULL));
+	          audit_fields(&r->arena, "name", name, "org_id",
+	                       arena_printf(&r->arena, "%lld", (long long)org_id), "scope", scope,
+	                       "sections", list.buf, NULL));
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err, arena_printf(&r->arena, "%sWHERE k.id = $1", key_columns),
-		     DB_ARGS(DB_INT(id)), &rs))
+	             DB_ARGS(DB_INT(id)), &rs))
 		return -1;
 	req_status(r, 201);
 	struct jw *w = req_json(r);
@@ -182,8 +185,8 @@ static int revoke_key(struct req *r)
 		return -1;
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err,
-		     "SELECT o.path FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = $1",
-		     DB_ARGS(DB_INT(id)), &rs))
+	             "SELECT o.path FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = $1",
+	             DB_ARGS(DB_INT(id)), &rs))
 		return -1;
 	int got = db_step(rs, &r->err);
 	int visible = got == 1 && access_visible(r, db_col_text(rs, 0));
@@ -193,11 +196,11 @@ static int revoke_key(struct req *r)
 	if (!visible)
 		return req_fail(r, ERR_NOT_FOUND, NULL, "接口密钥不存在");
 	if (db_exec(r->db, &r->err,
-		    "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-		    DB_ARGS(DB_INT((int64_t)time(NULL)), DB_INT(id)), NULL))
+	            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+	            DB_ARGS(DB_INT((int64_t)time(NULL)), DB_INT(id)), NULL))
 		return -1;
 	req_audit(r, "apikeys.revoke", arena_printf(&r->arena, "api_key:%lld", (long long)id),
-		  NULL);
+	          NULL);
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_obj_end(w);

@@ -10,8 +10,8 @@ static int list_audit(struct req *r);
 static int verify_audit(struct req *r);
 
 static const struct route routes[] = {
-	{"GET", "/api/v1/audit", list_audit, "audit.read", 0},
-	{"GET", "/api/v1/audit/verify", verify_audit, "audit.read", 0},
+    {"GET", "/api/v1/audit", list_audit, "audit.read", 0},
+    {"GET", "/api/v1/audit/verify", verify_audit, "audit.read", 0},
 };
 
 const struct module audit_module = {"audit", ROUTES(routes)};
@@ -32,22 +32,25 @@ static int list_audit(struct req *r)
 	const char *success = req_query(r, "success");
 	struct db_rows *rs;
 	/* optional filters as "$k IS NULL OR …", so there is one statement to cache */
-	if (db_query(r->db, &r->err,
-		     "SELECT l.id, l.at, l.account_id, a.real_name, l.org_id, l.action, l.target, "
-		     "l.fields, l.ip, l.request_id, l.success FROM audit_log l "
-		     "LEFT JOIN accounts a ON a.id = l.account_id WHERE l.id < $1 "
-		     "AND (CAST($2 AS TEXT) = '' OR l.action LIKE $2) AND (CAST($3 AS BIGINT) = 0 OR l.account_id = $3) "
-		     "AND (CAST($4 AS BIGINT) = 0 OR l.at >= $4) AND (CAST($5 AS BIGINT) = 0 OR l.at < $5) "
-		     "AND (CAST($6 AS BIGINT) = -1 OR l.success = $6) ORDER BY l.id DESC LIMIT $7",
-		     DB_ARGS(DB_INT(cursor),
-			     DB_TEXT(action && *action ? arena_printf(&r->arena, "%s%%", action) : ""),
-			     DB_INT(query_int(r, "account_id", 0)), DB_INT(query_int(r, "from", 0)),
-			     DB_INT(query_int(r, "to", 0)),
-			     DB_INT(!success || !*success                            ? -1
-				    : !strcmp(success, "true") || !strcmp(success, "1") ? 1
-											: 0),
-			     DB_INT(limit + 1)),
-		     &rs))
+	if (db_query(
+	        r->db, &r->err,
+	        "SELECT l.id, l.at, l.account_id, a.real_name, l.org_id, l.action, l.target, "
+	        "l.fields, l.ip, l.request_id, l.success FROM audit_log l "
+	        "LEFT JOIN accounts a ON a.id = l.account_id WHERE l.id < $1 "
+	        "AND (CAST($2 AS TEXT) = '' OR l.action LIKE $2) AND (CAST($3 AS BIGINT) = 0 OR "
+	        "l.account_id = $3) "
+	        "AND (CAST($4 AS BIGINT) = 0 OR l.at >= $4) AND (CAST($5 AS BIGINT) = 0 OR l.at < "
+	        "$5) "
+	        "AND (CAST($6 AS BIGINT) = -1 OR l.success = $6) ORDER BY l.id DESC LIMIT $7",
+	        DB_ARGS(DB_INT(cursor),
+	                DB_TEXT(action && *action ? arena_printf(&r->arena, "%s%%", action) : ""),
+	                DB_INT(query_int(r, "account_id", 0)), DB_INT(query_int(r, "from", 0)),
+	                DB_INT(query_int(r, "to", 0)),
+	                DB_INT(!success || !*success                               ? -1
+	                       : !strcmp(success, "true") || !strcmp(success, "1") ? 1
+	                                                                           : 0),
+	                DB_INT(limit + 1)),
+	        &rs))
 		return -1;
 	struct jw *w = req_json(r);
 	jw_obj(w);

@@ -47,8 +47,8 @@ static int totp_use_step(struct req *r, int64_t account_id, int64_t step)
 {
 	int64_t n = 0;
 	if (db_exec(r->db, &r->err,
-		    "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
-		    DB_ARGS(DB_INT(step), DB_INT(account_id)), &n))
+	            "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+	            DB_ARGS(DB_INT(step), DB_INT(account_id)), &n))
 		return 0;
 	return n == 1;
 }
@@ -64,19 +64,21 @@ static int totp_start(struct req *r);
 static int totp_confirm(struct req *r);
 
 static const struct route routes[] = {
-	{"GET", "/api/v1/auth/notice", notice, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
-	{"POST", "/api/v1/auth/sms-code", sms_code, NULL, ROUTE_PUBLIC | ROUTE_NO_TX},
-	{"POST", "/api/v1/auth/register", do_register, NULL, ROUTE_PUBLIC | ROUTE_NO_TX},
-	{"POST", "/api/v1/auth/login", login, NULL, ROUTE_PUBLIC | ROUTE_NO_TX},
-	{"POST", "/api/v1/auth/mfa/sms", mfa_sms, NULL, ROUTE_SELF | ROUTE_MFA | ROUTE_PW_PENDING | ROUTE_NO_TX},
-	{"POST", "/api/v1/auth/mfa", mfa, NULL, ROUTE_SELF | ROUTE_MFA | ROUTE_PW_PENDING | ROUTE_NO_TX},
-	{"POST", "/api/v1/auth/logout", logout, NULL, ROUTE_SELF | ROUTE_MFA | ROUTE_PW_PENDING},
-	{"POST", "/api/v1/auth/password", change_password, NULL, ROUTE_SELF | ROUTE_PW_PENDING},
-	{"GET", "/api/v1/me", me, NULL, ROUTE_SELF | ROUTE_PW_PENDING},
-	{"GET", "/api/v1/me/sessions", my_sessions, NULL, ROUTE_SELF},
-	{"DELETE", "/api/v1/me/sessions/:id", revoke_session, NULL, ROUTE_SELF},
-	{"POST", "/api/v1/me/totp", totp_start, NULL, ROUTE_SELF},
-	{"POST", "/api/v1/me/totp/confirm", totp_confirm, NULL, ROUTE_SELF},
+    {"GET", "/api/v1/auth/notice", notice, NULL, ROUTE_PUBLIC | ROUTE_NO_DB},
+    {"POST", "/api/v1/auth/sms-code", sms_code, NULL, ROUTE_PUBLIC | ROUTE_NO_TX},
+    {"POST", "/api/v1/auth/register", do_register, NULL, ROUTE_PUBLIC | ROUTE_NO_TX},
+    {"POST", "/api/v1/auth/login", login, NULL, ROUTE_PUBLIC | ROUTE_NO_TX},
+    {"POST", "/api/v1/auth/mfa/sms", mfa_sms, NULL,
+     ROUTE_SELF | ROUTE_MFA | ROUTE_PW_PENDING | ROUTE_NO_TX},
+    {"POST", "/api/v1/auth/mfa", mfa, NULL,
+     ROUTE_SELF | ROUTE_MFA | ROUTE_PW_PENDING | ROUTE_NO_TX},
+    {"POST", "/api/v1/auth/logout", logout, NULL, ROUTE_SELF | ROUTE_MFA | ROUTE_PW_PENDING},
+    {"POST", "/api/v1/auth/password", change_password, NULL, ROUTE_SELF | ROUTE_PW_PENDING},
+    {"GET", "/api/v1/me", me, NULL, ROUTE_SELF | ROUTE_PW_PENDING},
+    {"GET", "/api/v1/me/sessions", my_sessions, NULL, ROUTE_SELF},
+    {"DELETE", "/api/v1/me/sessions/:id", revoke_session, NULL, ROUTE_SELF},
+    {"POST", "/api/v1/me/totp", totp_start, NULL, ROUTE_SELF},
+    {"POST", "/api/v1/me/totp/confirm", totp_confirm, NULL, ROUTE_SELF},
 };
 
 const struct module auth_module = {"auth", ROUTES(routes)};
@@ -84,13 +86,18 @@ const struct module auth_module = {"auth", ROUTES(routes)};
 static const char *notice_version = "2026-01";
 static const char *notice_title = "个人信息保护告知";
 static const char *notice_text =
-    "陕西省总工会（以下简称“我们”）依据《中华人民共和国个人信息保护法》，在您注册和使用陕西网上工会时，"
+    "陕西省总工会（以下简称“我们”）依据《中华人民共和国个人信息保护法》，在您注册和使用陕西网上工会"
+    "时，"
     "告知如下：\n"
-    "一、我们收集的信息：您的手机号、真实姓名、身份证号，以及您办理入会、转会、帮扶等业务时填写的信息。\n"
-    "二、使用目的：核验身份、办理工会会籍和各项服务、向您发送业务通知。我们不会将您的信息用于上述目的以外的用途。\n"
-    "三、保护措施：身份证号和手机号采用国家密码算法加密存储，页面上默认以掩码显示；工作人员查看完整信息须经授权并留有审计记录。\n"
+    "一、我们收集的信息：您的手机号、真实姓名、身份证号，以及您办理入会、转会、帮扶等业务时填写的信"
+    "息。\n"
+    "二、使用目的：核验身份、办理工会会籍和各项服务、向您发送业务通知。我们不会将您的信息用于上述目"
+    "的以外的用途。\n"
+    "三、保护措施：身份证号和手机号采用国家密码算法加密存储，页面上默认以掩码显示；工作人员查看完整"
+    "信息须经授权并留有审计记录。\n"
     "四、信息共享：仅在办理业务所必需时，在工会组织之间或依法向有关部门提供。\n"
-    "五、您的权利：您可以查询、更正您的个人信息，可以注销账号；如有疑问，请联系所在工会或拨打 12351 职工服务热线。\n"
+    "五、您的权利：您可以查询、更正您的个人信息，可以注销账号；如有疑问，请联系所在工会或拨打 "
+    "12351 职工服务热线。\n"
     "六、保存期限：在您的会籍存续期间及法律法规要求的期限内保存。";
 
 static const struct config *cfg(struct req *r)
@@ -110,15 +117,16 @@ static int notice(struct req *r)
 }
 
 static void audit_now(struct req *r, int64_t account_id, const char *action, const char *target,
-		      int success, const char *why)
+                      int success, const char *why)
 {
 	struct audit_row row = {.account_id = account_id,
-				.action = action,
-				.target = target,
-				.fields = why ? arena_printf(&r->arena, "{\"reason\":\"%s\"}", why) : "",
-				.ip = r->client_ip,
-				.request_id = r->id,
-				.success = success};
+	                        .action = action,
+	                        .target = target,
+	                        .fields =
+	                            why ? arena_printf(&r->arena, "{\"reason\":\"%s\"}", why) : "",
+	                        .ip = r->client_ip,
+	                        .request_id = r->id,
+	                        .success = success};
 	struct err e;
 	if (audit_append_alone(r->db, &e, &row))
 		log_error("audit of %s failed: %s", action, e.message);
@@ -136,12 +144,12 @@ static int check_password(struct req *r, const char *kind, const char *pw, const
 		upper |= *p >= 'A' && *p <= 'Z';
 		digit |= *p >= '0' && *p <= '9';
 		other |= !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			   (*p >= '0' && *p <= '9'));
+		           (*p >= '0' && *p <= '9'));
 	}
 	classes = lower + upper + digit + other;
 	if (strlen(pw) < 8 || classes < 2)
 		return req_fail(r, ERR_INVALID, "password",
-				"密码至少 8 位，且包含字母、数字、符号中的两类");
+		                "密码至少 8 位，且包含字母、数字、符号中的两类");
 	if (strlen(pw) > 64)
 		return req_fail(r, ERR_INVALID, "password", "密码最多 64 位");
 	return 0;
@@ -156,12 +164,12 @@ static int sms_code(struct req *r)
 	if (strcmp(purpose, "register"))
 		return req_fail(r, ERR_INVALID, "purpose", "不支持的验证码用途");
 	if (ratelimit_req(r, arena_printf(&r->arena, "sms:ip:%s", r->client_ip), 3600,
-			  cfg(r)->register_rate_per_hour))
+	                  cfg(r)->register_rate_per_hour))
 		return -1;
 	struct account a;
 	if (account_find_login(r->db, &r->err, &r->arena, phone, &a) == 0)
 		return req_fail_as(r, ERR_CONFLICT, "already_registered", "phone",
-				   "该手机号已注册，请直接登录");
+		                   "该手机号已注册，请直接登录");
 	if (r->err.code != ERR_NOT_FOUND)
 		return -1;
 	err_clear(&r->err);
@@ -182,11 +190,11 @@ static int sms_code(struct req *r)
 
 /* Session answer shared by register, login and mfa: cookie + csrf + account. */
 static int answer_session(struct req *r, const struct account *a, const char *token,
-			  const char *csrf, int64_t lifetime, int mfa_pending, int mfa_totp,
-			  int mfa_sms)
+                          const char *csrf, int64_t lifetime, int mfa_pending, int mfa_totp,
+                          int mfa_sms)
 {
-	req_add_header(r, "Set-Cookie", session_cookie(&r->arena, token, lifetime,
-						       cfg(r)->cookie_secure));
+	req_add_header(r, "Set-Cookie",
+	               session_cookie(&r->arena, token, lifetime, cfg(r)->cookie_secure));
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_kstr(w, "csrf_token", csrf);
@@ -221,9 +229,9 @@ static int do_register(struct req *r)
 		return -1;
 	if (strcmp(version, notice_version))
 		return req_fail(r, ERR_INVALID, "notice_version",
-				"个人信息保护告知已更新，请阅读最新版本后再同意");
+		                "个人信息保护告知已更新，请阅读最新版本后再同意");
 	if (ratelimit_req(r, arena_printf(&r->arena, "register:ip:%s", r->client_ip), 3600,
-			  cfg(r)->register_rate_per_hour))
+	                  cfg(r)->register_rate_per_hour))
 		return -1;
 	char idc[19];
 	snprintf(idc, sizeof(idc), "%s", id_card);
@@ -236,12 +244,12 @@ static int do_register(struct req *r)
 	if (sms_code_check(r->db, &r->err, phone, "register", code, "sms_code"))
 		return -1;
 	struct account_new n = {.real_name = name,
-				.kind = "worker",
-				.phone = phone,
-				.id_card = idc,
-				.password = password,
-				.iterations = cfg(r)->password_iterations,
-				.notice_version = notice_version};
+	                        .kind = "worker",
+	                        .phone = phone,
+	                        .id_card = idc,
+	                        .password = password,
+	                        .iterations = cfg(r)->password_iterations,
+	                        .notice_version = notice_version};
 	int64_t id = 0, sid;
 	char token[44], csrf[23];
 	int64_t lifetime = (int64_t)cfg(r)->worker_session_days * 86400;
@@ -249,9 +257,8 @@ static int do_register(struct req *r)
 		return -1;
 	struct audit_row row;
 	if (account_create(r->db, &r->err, &n, &id) ||
-	    session_create(r->db, &r->err, id, "active",
-			   (int64_t)cfg(r)->worker_idle_days * 86400, lifetime, r->client_ip,
-			   req_header(r, "User-Agent"), token, csrf, &sid))
+	    session_create(r->db, &r->err, id, "active", (int64_t)cfg(r)->worker_idle_days * 86400,
+	                   lifetime, r->client_ip, req_header(r, "User-Agent"), token, csrf, &sid))
 		goto fail;
 	audit_row_of(r, 1, &row);
 	row.account_id = id;
@@ -287,8 +294,8 @@ static int mfa_needed(struct req *r, const struct account *a)
 static int bad_credentials(struct req *r, const struct config *c)
 {
 	return req_fail_as(r, ERR_UNAUTHENTICATED, "bad_credentials", NULL,
-			   "账号或密码不正确；连续输错 %d 次，账号将锁定 %d 分钟",
-			   c->lockout_threshold, c->lockout_minutes);
+	                   "账号或密码不正确；连续输错 %d 次，账号将锁定 %d 分钟",
+	                   c->lockout_threshold, c->lockout_minutes);
 }
 
 static int login(struct req *r)
@@ -299,20 +306,20 @@ static int login(struct req *r)
 	    req_body_str(r, "password", 1, 128, &password))
 		return -1;
 	if (ratelimit_req(r, arena_printf(&r->arena, "login:ip:%s", r->client_ip), 60,
-			  c->login_rate_per_minute))
+	                  c->login_rate_per_minute))
 		return -1;
 	char nh[96];
 	crypto_lookup_hash(keys(), "login", name, nh);
 	if (ratelimit_req(r, arena_printf(&r->arena, "login:name:%s", nh + 12), 60,
-			  c->login_rate_per_minute))
+	                  c->login_rate_per_minute))
 		return -1;
 	struct account a;
 	if (account_find_login(r->db, &r->err, &r->arena, name, &a)) {
 		if (r->err.code != ERR_NOT_FOUND)
 			return -1;
 		/* as slow as a real check, so timing does not tell who exists */
-		static const char *dummy =
-		    "pbkdf2-sm3$60000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+		static const char *dummy = "pbkdf2-sm3$60000$AAAAAAAAAAAAAAAAAAAAAA$"
+		                           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 		crypto_password_verify(password, dummy);
 		audit_now(r, 0, "auth.login", "", 0, "unknown_account");
 		return bad_credentials(r, c);
@@ -323,25 +330,27 @@ static int login(struct req *r)
 		audit_now(r, a.id, "auth.login", target, 0, "locked");
 		if (a.locked_until > now)
 			return req_fail_as(r, ERR_UNAUTHENTICATED, "account_locked", NULL,
-					   "密码错误次数过多，账号已锁定，请 %lld 分钟后再试",
-					   (long long)((a.locked_until - now + 59) / 60));
+			                   "密码错误次数过多，账号已锁定，请 %lld 分钟后再试",
+			                   (long long)((a.locked_until - now + 59) / 60));
 		return req_fail_as(r, ERR_UNAUTHENTICATED, "account_locked", NULL,
-				   "账号已被锁定或停用，请联系管理员");
+		                   "账号已被锁定或停用，请联系管理员");
 	}
 	if (crypto_password_verify(password, a.password_hash) != 1) {
 		int64_t failed = a.failed_logins + 1;
 		int lock = failed >= c->lockout_threshold;
-		db_exec(r->db, &r->err,
-			"UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3",
-			DB_ARGS(DB_INT(lock ? 0 : failed),
-				DB_INT(lock ? now + (int64_t)c->lockout_minutes * 60 : a.locked_until),
-				DB_INT(a.id)),
-			NULL);
+		db_exec(
+		    r->db, &r->err,
+		    "UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3",
+		    DB_ARGS(DB_INT(lock ? 0 : failed),
+		            DB_INT(lock ? now + (int64_t)c->lockout_minutes * 60 : a.locked_until),
+		            DB_INT(a.id)),
+		    NULL);
 		audit_now(r, a.id, "auth.login", target, 0, "bad_password");
 		if (lock) {
 			audit_now(r, a.id, "auth.lockout", target, 1, NULL);
 			return req_fail_as(r, ERR_UNAUTHENTICATED, "account_locked", NULL,
-					   "密码错误次数过多，账号已锁定 %d 分钟", c->lockout_minutes);
+			                   "密码错误次数过多，账号已锁定 %d 分钟",
+			                   c->lockout_minutes);
 		}
 		return bad_credentials(r, c);
 	}
@@ -351,14 +360,14 @@ static int login(struct req *r)
 	int has_sms = a.phone != NULL;
 	if (need && !a.totp_enabled && !has_sms)
 		return req_fail_as(r, ERR_FORBIDDEN, "mfa_unavailable", NULL,
-				   "管理员账号须先登记手机号或绑定验证器，请联系系统管理员");
+		                   "管理员账号须先登记手机号或绑定验证器，请联系系统管理员");
 	int cadre = !strcmp(a.kind, "cadre");
-	int64_t idle = need ? 600
-		       : cadre ? (int64_t)c->cadre_idle_minutes * 60
-			       : (int64_t)c->worker_idle_days * 86400;
-	int64_t life = need ? 600
-		       : cadre ? (int64_t)c->cadre_session_hours * 3600
-			       : (int64_t)c->worker_session_days * 86400;
+	int64_t idle = need    ? 600
+	               : cadre ? (int64_t)c->cadre_idle_minutes * 60
+	                       : (int64_t)c->worker_idle_days * 86400;
+	int64_t life = need    ? 600
+	               : cadre ? (int64_t)c->cadre_session_hours * 3600
+	                       : (int64_t)c->worker_session_days * 86400;
 	char token[44], csrf[23];
 	int64_t sid;
 	if (db_begin(r->db, &r->err))
@@ -369,17 +378,17 @@ static int login(struct req *r)
 	row.action = need ? "auth.login.password" : "auth.login";
 	row.target = target;
 	if (db_exec(r->db, &r->err,
-		    "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1",
-		    DB_ARGS(DB_INT(a.id)), NULL) ||
+	            "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1",
+	            DB_ARGS(DB_INT(a.id)), NULL) ||
 	    session_create(r->db, &r->err, a.id, need ? "mfa" : "active", idle, life, r->client_ip,
-			   req_header(r, "User-Agent"), token, csrf, &sid) ||
+	                   req_header(r, "User-Agent"), token, csrf, &sid) ||
 	    audit_append(r->db, &r->err, &row) || db_commit(r->db, &r->err)) {
 		db_rollback(r->db);
 		return -1;
 	}
 	r->audited = 1;
 	return answer_session(r, &a, token, csrf, life, need, need && a.totp_enabled,
-			      need && has_sms);
+	                      need && has_sms);
 }
 
 static int mfa_sms(struct req *r)
@@ -406,7 +415,7 @@ static int mfa(struct req *r)
 	if (req_body_str(r, "code", 1, 8, &code))
 		return -1;
 	if (ratelimit_req(r, arena_printf(&r->arena, "mfa:%lld", (long long)r->auth->session_id),
-			  600, 5))
+	                  600, 5))
 		return -1;
 	struct account a;
 	if (account_get(r->db, &r->err, &r->arena, r->auth->account_id, &a))
@@ -427,10 +436,10 @@ static int mfa(struct req *r)
 	}
 	int cadre = !strcmp(a.kind, "cadre");
 	const struct config *c = cfg(r);
-	int64_t idle = cadre ? (int64_t)c->cadre_idle_minutes * 60
-			     : (int64_t)c->worker_idle_days * 86400;
+	int64_t idle =
+	    cadre ? (int64_t)c->cadre_idle_minutes * 60 : (int64_t)c->worker_idle_days * 86400;
 	int64_t life = cadre ? (int64_t)c->cadre_session_hours * 3600
-			     : (int64_t)c->worker_session_days * 86400;
+	                     : (int64_t)c->worker_session_days * 86400;
 	/* a new token at the end of login: the half-logged-in one is retired */
 	char token[44], csrf[23];
 	int64_t sid;
@@ -442,7 +451,7 @@ static int mfa(struct req *r)
 		return -1;
 	if (session_revoke(r->db, &r->err, r->auth->session_id, a.id) ||
 	    session_create(r->db, &r->err, a.id, "active", idle, life, r->client_ip,
-			   req_header(r, "User-Agent"), token, csrf, &sid) ||
+	                   req_header(r, "User-Agent"), token, csrf, &sid) ||
 	    audit_append(r->db, &r->err, &row) || db_commit(r->db, &r->err)) {
 		db_rollback(r->db);
 		return -1;
@@ -485,7 +494,7 @@ static int change_password(struct req *r)
 	    session_revoke_all(r->db, &r->err, a.id, r->auth->session_id))
 		return -1;
 	req_audit(r, "auth.password", arena_printf(&r->arena, "account:%lld", (long long)a.id),
-		  "{\"password\":\"***\"}");
+	          "{\"password\":\"***\"}");
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_obj_end(w);
@@ -501,8 +510,7 @@ static int me(struct req *r)
 	if (need < 0)
 		return -1;
 	/* an expired password reads as one that must change, as the router treats it */
-	a.must_change_password |=
-	    account_password_expired(&a, cfg(r)->password_max_age_days);
+	a.must_change_password |= account_password_expired(&a, cfg(r)->password_max_age_days);
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	/* a new tab of the same browser has the cookie but not the token */
@@ -525,10 +533,10 @@ static int my_sessions(struct req *r)
 	struct db_rows *rs;
 	int64_t now = (int64_t)time(NULL);
 	if (db_query(r->db, &r->err,
-		     "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions WHERE "
-		     "account_id = $1 AND revoked_at IS NULL AND state = 'active' AND expires_at > "
-		     "$2 AND last_seen_at + idle_seconds >= $2 ORDER BY id DESC LIMIT 50",
-		     DB_ARGS(DB_INT(r->auth->account_id), DB_INT(now)), &rs))
+	             "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions WHERE "
+	             "account_id = $1 AND revoked_at IS NULL AND state = 'active' AND expires_at > "
+	             "$2 AND last_seen_at + idle_seconds >= $2 ORDER BY id DESC LIMIT 50",
+	             DB_ARGS(DB_INT(r->auth->account_id), DB_INT(now)), &rs))
 		return -1;
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -554,11 +562,10 @@ static int my_sessions(struct req *r)
 static int revoke_session(struct req *r)
 {
 	int64_t id;
-	if (req_param_id(r, "id", &id) ||
-	    session_revoke(r->db, &r->err, id, r->auth->account_id))
+	if (req_param_id(r, "id", &id) || session_revoke(r->db, &r->err, id, r->auth->account_id))
 		return -1;
 	req_audit(r, "auth.session.revoke", arena_printf(&r->arena, "session:%lld", (long long)id),
-		  NULL);
+	          NULL);
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_obj_end(w);
@@ -571,8 +578,8 @@ static const char *uri_escape(struct arena *a, const char *s)
 	static const char hex[] = "0123456789ABCDEF";
 	char *out = arena_alloc(a, strlen(s) * 3 + 1), *o = out;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
 			*o++ = (char)*p;
 		} else {
 			*o++ = '%';
@@ -606,7 +613,7 @@ static int totp_start(struct req *r)
 	if (crypto_encrypt_field(keys(), b32, &enc))
 		return req_fail(r, ERR_INTERNAL, NULL, NULL);
 	int rc = db_exec(r->db, &r->err, "UPDATE accounts SET totp_pending_enc = $1 WHERE id = $2",
-			 DB_ARGS(DB_TEXT(enc), DB_INT(a.id)), NULL);
+	                 DB_ARGS(DB_TEXT(enc), DB_INT(a.id)), NULL);
 	free(enc);
 	if (rc)
 		return -1;
@@ -615,10 +622,10 @@ static int totp_start(struct req *r)
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_kstr(w, "secret", b32);
-	const char *uri = arena_printf(&r->arena, "otpauth://totp/%s:%s?secret=%s&issuer=%s",
-				       uri_escape(&r->arena, "陕西网上工会"),
-				       uri_escape(&r->arena, label), b32,
-				       uri_escape(&r->arena, "陕西网上工会"));
+	const char *uri =
+	    arena_printf(&r->arena, "otpauth://totp/%s:%s?secret=%s&issuer=%s",
+	                 uri_escape(&r->arena, "陕西网上工会"), uri_escape(&r->arena, label), b32,
+	                 uri_escape(&r->arena, "陕西网上工会"));
 	jw_kstr(w, "otpauth_uri", uri);
 	/* the authenticator app scans this */
 	jw_kstr(w, "qr_svg", card_qr_svg(&r->arena, uri));
@@ -640,10 +647,11 @@ static int totp_confirm(struct req *r)
 	int64_t step = totp_check(a.totp_pending_enc, code);
 	if (!step)
 		return req_fail(r, ERR_INVALID, "code", "验证码不正确，请核对手机上的验证器");
-	if (db_exec(r->db, &r->err,
-		    "UPDATE accounts SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL, "
-		    "totp_enabled = 1, totp_last_step = $1 WHERE id = $2",
-		    DB_ARGS(DB_INT(step), DB_INT(a.id)), NULL))
+	if (db_exec(
+	        r->db, &r->err,
+	        "UPDATE accounts SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL, "
+	        "totp_enabled = 1, totp_last_step = $1 WHERE id = $2",
+	        DB_ARGS(DB_INT(step), DB_INT(a.id)), NULL))
 		return -1;
 	req_audit(r, "auth.totp.enable", NULL, NULL);
 	struct jw *w = req_json(r);

@@ -6,8 +6,8 @@
 #include <time.h>
 
 #include "core/crypto.h"
-#include "core/server.h"
 #include "core/req.h"
+#include "core/server.h"
 #include "core/validate.h"
 #include "modules.h"
 #include "platform/access.h"
@@ -31,17 +31,17 @@ static int my_card(struct req *r);
 static int verify_card(struct req *r);
 
 static const struct route routes[] = {
-	{"GET", "/api/v1/codes", list_codes, NULL, ROUTE_SELF},
-	{"GET", "/api/v1/members", list_members, "members.read", 0},
-	{"POST", "/api/v1/members", create_member, "members.write", 0},
-	{"GET", "/api/v1/members/stats", member_stats, "members.read", 0},
-	{"GET", "/api/v1/members/:id", get_member, "members.read", 0},
-	{"PATCH", "/api/v1/members/:id", update_member, "members.write", 0},
-	{"DELETE", "/api/v1/members/:id", delete_member, "members.write", 0},
-	{"GET", "/api/v1/members/:id/history", member_history, "members.read", 0},
-	{"GET", "/api/v1/me/member", my_member, NULL, ROUTE_SELF},
-	{"GET", "/api/v1/me/card", my_card, NULL, ROUTE_SELF},
-	{"GET", "/api/v1/cards/verify", verify_card, NULL, ROUTE_PUBLIC},
+    {"GET", "/api/v1/codes", list_codes, NULL, ROUTE_SELF},
+    {"GET", "/api/v1/members", list_members, "members.read", 0},
+    {"POST", "/api/v1/members", create_member, "members.write", 0},
+    {"GET", "/api/v1/members/stats", member_stats, "members.read", 0},
+    {"GET", "/api/v1/members/:id", get_member, "members.read", 0},
+    {"PATCH", "/api/v1/members/:id", update_member, "members.write", 0},
+    {"DELETE", "/api/v1/members/:id", delete_member, "members.write", 0},
+    {"GET", "/api/v1/members/:id/history", member_history, "members.read", 0},
+    {"GET", "/api/v1/me/member", my_member, NULL, ROUTE_SELF},
+    {"GET", "/api/v1/me/card", my_card, NULL, ROUTE_SELF},
+    {"GET", "/api/v1/cards/verify", verify_card, NULL, ROUTE_PUBLIC},
 };
 
 const struct module members_module = {"members", ROUTES(routes)};
@@ -115,24 +115,24 @@ static int read_input(struct req *r, struct member_input *in, int required)
 		const char *field;
 		size_t off, max;
 	} strs[] = {
-		{"name", offsetof(struct member_input, name), 30},
-		{"id_card", offsetof(struct member_input, id_card), 18},
-		{"phone", offsetof(struct member_input, phone), 11},
-		{"ethnicity", offsetof(struct member_input, ethnicity), 4},
-		{"political", offsetof(struct member_input, political), 4},
-		{"education", offsetof(struct member_input, education), 4},
-		{"hukou", offsetof(struct member_input, hukou), 16},
-		{"employment", offsetof(struct member_input, employment), 16},
-		{"employer", offsetof(struct member_input, employer), 100},
-		{"joined_on", offsetof(struct member_input, joined_on), 10},
-		{"status", offsetof(struct member_input, status), 16},
+	    {"name", offsetof(struct member_input, name), 30},
+	    {"id_card", offsetof(struct member_input, id_card), 18},
+	    {"phone", offsetof(struct member_input, phone), 11},
+	    {"ethnicity", offsetof(struct member_input, ethnicity), 4},
+	    {"political", offsetof(struct member_input, political), 4},
+	    {"education", offsetof(struct member_input, education), 4},
+	    {"hukou", offsetof(struct member_input, hukou), 16},
+	    {"employment", offsetof(struct member_input, employment), 16},
+	    {"employer", offsetof(struct member_input, employer), 100},
+	    {"joined_on", offsetof(struct member_input, joined_on), 10},
+	    {"status", offsetof(struct member_input, status), 16},
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		int must = required && (!strcmp(strs[i].field, "name") ||
-					!strcmp(strs[i].field, "id_card") ||
-					!strcmp(strs[i].field, "joined_on"));
+		int must = required &&
+		           (!strcmp(strs[i].field, "name") || !strcmp(strs[i].field, "id_card") ||
+		            !strcmp(strs[i].field, "joined_on"));
 		if (req_body_str(r, strs[i].field, must, strs[i].max,
-				 (const char **)((char *)in + strs[i].off)))
+		                 (const char **)((char *)in + strs[i].off)))
 			return -1;
 	}
 	json_t *v;
@@ -168,7 +168,7 @@ static int create_member(struct req *r)
 		if (holder && org_get(r->db, &(struct err){0}, &r->arena, holder, &h) == 0 &&
 		    access_visible(r, h.path))
 			snprintf(r->err.message, sizeof(r->err.message),
-				 "该身份证号已登记为%s的会员", h.name);
+			         "该身份证号已登记为%s的会员", h.name);
 		return -1;
 	}
 	struct member m;
@@ -228,7 +228,7 @@ static int update_member(struct req *r)
 		return -1;
 	if (in.id_card && strcmp(in.id_card, old.id_card ? old.id_card : ""))
 		return req_fail(r, ERR_INVALID, "id_card",
-				"身份证号不能修改；录入错误时请删除后重新登记");
+		                "身份证号不能修改；录入错误时请删除后重新登记");
 	/* validate the record as it will be */
 	struct member_input full = {
 	    .name = in.name ? in.name : old.name,
@@ -251,13 +251,13 @@ static int update_member(struct req *r)
 		return -1;
 	const char *changes;
 	if (member_update(r->db, &r->err, &r->arena, &old, &in, o.path, version,
-			  r->auth->account_id, r->id, &changes))
+	                  r->auth->account_id, r->id, &changes))
 		return -1;
 	struct member m;
 	if (member_get(r->db, &r->err, &r->arena, old.id, &m))
 		return -1;
 	req_audit(r, "members.update", arena_printf(&r->arena, "member:%lld", (long long)m.id),
-		  changes);
+	          changes);
 	member_json(req_json(r), &m, 0);
 	return 0;
 }
@@ -265,11 +265,10 @@ static int update_member(struct req *r)
 static int delete_member(struct req *r)
 {
 	struct member m;
-	if (visible_member(r, &m) ||
-	    member_delete(r->db, &r->err, &m, r->auth->account_id, r->id))
+	if (visible_member(r, &m) || member_delete(r->db, &r->err, &m, r->auth->account_id, r->id))
 		return -1;
 	req_audit(r, "members.delete", arena_printf(&r->arena, "member:%lld", (long long)m.id),
-		  NULL);
+	          NULL);
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_obj_end(w);
@@ -283,10 +282,10 @@ static int member_history(struct req *r)
 		return -1;
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err,
-		     "SELECT h.id, h.at, h.action, h.changes, a.real_name FROM member_history h "
-		     "LEFT JOIN accounts a ON a.id = h.account_id WHERE h.member_id = $1 "
-		     "ORDER BY h.id DESC LIMIT 200",
-		     DB_ARGS(DB_INT(m.id)), &rs))
+	             "SELECT h.id, h.at, h.action, h.changes, a.real_name FROM member_history h "
+	             "LEFT JOIN accounts a ON a.id = h.account_id WHERE h.member_id = $1 "
+	             "ORDER BY h.id DESC LIMIT 200",
+	             DB_ARGS(DB_INT(m.id)), &rs))
 		return -1;
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -316,7 +315,7 @@ static int my_member(struct req *r)
 	if (member_of_account(r->db, &r->err, &r->arena, r->auth->account_id, &m)) {
 		if (r->err.code == ERR_NOT_FOUND)
 			return req_fail_as(r, ERR_NOT_FOUND, "not_member", NULL,
-					   "您还不是工会会员，可以在“我要入会”中申请");
+			                   "您还不是工会会员，可以在“我要入会”中申请");
 		return -1;
 	}
 	member_json(req_json(r), &m, 0);
@@ -368,7 +367,7 @@ static void search_cond(struct where *q, const char *text)
 	} else if (all_digits(text, 14, 0)) {
 		cond(q, "m.card_no = $%d", DB_TEXT(text));
 	} else if (strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
-		   strlen(text)) {
+	           strlen(text)) {
 		char *lo = arena_strdup(a, text);
 		for (char *p = lo; *p; p++)
 			*p |= 32;
@@ -376,16 +375,17 @@ static void search_cond(struct where *q, const char *text)
 		hi[strlen(hi) - 1]++;
 		q->p[q->n++] = DB_TEXT(lo);
 		q->p[q->n++] = DB_TEXT(hi);
-		const char *c = arena_printf(
-		    a,
-		    " AND ((m.name_initials >= $%d AND m.name_initials < $%d) OR "
-		    "(m.name_initials_alt >= $%d AND m.name_initials_alt < $%d))",
-		    q->n - 1, q->n, q->n - 1, q->n);
+		const char *c =
+		    arena_printf(a,
+		                 " AND ((m.name_initials >= $%d AND m.name_initials < $%d) OR "
+		                 "(m.name_initials_alt >= $%d AND m.name_initials_alt < $%d))",
+		                 q->n - 1, q->n, q->n - 1, q->n);
 		jw_raw(&q->sql, c, strlen(c));
 	} else {
 		q->p[q->n++] = DB_TEXT(text);
 		q->p[q->n++] = DB_TEXT(arena_printf(a, "%s\xf4\x8f\xbf\xbf", text));
-		const char *c = arena_printf(a, " AND m.name >= $%d AND m.name < $%d", q->n - 1, q->n);
+		const char *c =
+		    arena_printf(a, " AND m.name >= $%d AND m.name < $%d", q->n - 1, q->n);
 		jw_raw(&q->sql, c, strlen(c));
 	}
 }
@@ -412,7 +412,8 @@ static int scope_cond(struct where *q)
 	size_t plen = strlen(o.path);
 	for (int i = 0; i < r->auth->ngrants; i++) {
 		const struct grant *g = &r->auth->grants[i];
-		subtree |= g->subtree && plen >= strlen(g->path) && !strncmp(o.path, g->path, strlen(g->path));
+		subtree |= g->subtree && plen >= strlen(g->path) &&
+		           !strncmp(o.path, g->path, strlen(g->path));
 	}
 	if (!subtree) {
 		cond(q, "m.org_path = $%d", DB_TEXT(o.path));
@@ -422,8 +423,8 @@ static int scope_cond(struct where *q)
 	access_subtree_hi(o.path, hi, plen + 1);
 	q->p[q->n++] = DB_TEXT(o.path);
 	q->p[q->n++] = DB_TEXT(hi);
-	const char *c = arena_printf(&r->arena, " AND m.org_path >= $%d AND m.org_path < $%d",
-				     q->n - 1, q->n);
+	const char *c =
+	    arena_printf(&r->arena, " AND m.org_path >= $%d AND m.org_path < $%d", q->n - 1, q->n);
 	jw_raw(&q->sql, c, strlen(c));
 	return 0;
 }
@@ -450,19 +451,19 @@ static int list_members(struct req *r)
 	static const struct {
 		const char *param, *column, *table;
 	} eq[] = {
-		{"gender", "m.gender", NULL},
-		{"education", "m.education", "education"},
-		{"political", "m.political", "political"},
-		{"employment", "m.employment", "employment"},
-		{"status", "m.status", "member_status"},
-		{"hukou", "m.hukou", "hukou"},
+	    {"gender", "m.gender", NULL},
+	    {"education", "m.education", "education"},
+	    {"political", "m.political", "political"},
+	    {"employment", "m.employment", "employment"},
+	    {"status", "m.status", "member_status"},
+	    {"hukou", "m.hukou", "hukou"},
 	};
 	for (size_t i = 0; i < sizeof(eq) / sizeof(eq[0]); i++) {
 		if (!(v = req_query(r, eq[i].param)) || !*v)
 			continue;
 		if (eq[i].table && !code_name(eq[i].table, v))
 			return req_fail(r, ERR_INVALID, eq[i].param, "筛选条件 %s 的取值不正确",
-					eq[i].param);
+			                eq[i].param);
 		if (!eq[i].table)
 			cond(&q, arena_printf(&r->arena, "%s = $%%d", eq[i].column),
 			     DB_INT(strtoll(v, NULL, 10)));
@@ -497,27 +498,22 @@ static int list_members(struct req *r)
 		q.p[q.n++] = DB_TEXT(arena_strndup(&r->arena, v, (size_t)(comma - v)));
 		q.p[q.n++] = DB_INT(strtoll(comma + 1, NULL, 10));
 		const char *c = arena_printf(
-		    &r->arena, " AND (m.org_path > $%d OR (m.org_path = $%d AND m.id > $%d))", q.n - 1,
-		    q.n - 1, q.n);
+		    &r->arena, " AND (m.org_path > $%d OR (m.org_path = $%d AND m.id > $%d))",
+		    q.n - 1, q.n - 1, q.n);
 		jw_raw(&q.sql, c, strlen(c));
 	}
 	int limit = (v = req_query(r, "limit")) && *v ? atoi(v) : 20;
 	if (limit < 1 || limit > PAGE_MAX)
 		limit = 20;
 	q.p[q.n++] = DB_INT(limit + 1);
-	const char *sql = arena_printf(&r->arena,
-				       "SELECT m.id FROM members m WHERE %s ORDER BY m.org_path, m.id "
-				       "LIMIT $%d",
-				       q.sql.buf, q.n);
-	struct db_rows *rs;
-	if (db_query(r->db, &r->err, sql, q.n, q.p, &rs))
-		return -1;
+	const char *sql =
+	    arena_printf(&r->arena,
+	                 "SELECT m.id FROM members m WHERE %s ORDER BY m.org_path, m.id "
+	                 "LIMIT $%d",
+	                 q.sql.buf, q.n);
 	int64_t ids[PAGE_MAX + 1];
-	int count = 0, got;
-	while ((got = db_step(rs, &r->err)) == 1)
-		ids[count++] = db_col_int(rs, 0);
-	db_rows_close(rs);
-	if (got < 0)
+	int count;
+	if (db_query_ints(r->db, &r->err, sql, q.n, q.p, ids, PAGE_MAX + 1, &count))
 		return -1;
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -532,7 +528,7 @@ static int list_members(struct req *r)
 	jw_arr_end(w);
 	if (count > limit)
 		jw_kstr(w, "next_cursor",
-			arena_printf(&r->arena, "%s,%lld", m.org_path, (long long)m.id));
+		        arena_printf(&r->arena, "%s,%lld", m.org_path, (long long)m.id));
 	else
 		jw_knull(w, "next_cursor");
 	jw_obj_end(w);
@@ -550,9 +546,10 @@ static int member_stats(struct req *r)
 		return req_fail(r, ERR_NOT_FOUND, "org_id", "组织不存在");
 	}
 	struct db_rows *rs;
-	if (db_query(r->db, &r->err,
-		     "SELECT dim, key, n FROM org_stats WHERE org_id = $1 AND n <> 0 ORDER BY dim, key",
-		     DB_ARGS(DB_INT(o.id)), &rs))
+	if (db_query(
+	        r->db, &r->err,
+	        "SELECT dim, key, n FROM org_stats WHERE org_id = $1 AND n <> 0 ORDER BY dim, key",
+	        DB_ARGS(DB_INT(o.id)), &rs))
 		return -1;
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -562,8 +559,11 @@ static int member_stats(struct req *r)
 	static const struct {
 		const char *label;
 		int lo, hi;
-	} bands[] = {{"35岁及以下", 0, 35}, {"36-45岁", 36, 45}, {"46-55岁", 46, 55},
-		     {"56-60岁", 56, 60}, {"60岁以上", 61, 200}};
+	} bands[] = {{"35岁及以下", 0, 35},
+	             {"36-45岁", 36, 45},
+	             {"46-55岁", 46, 55},
+	             {"56-60岁", 56, 60},
+	             {"60岁以上", 61, 200}};
 	int64_t band_n[5] = {0}, total = 0;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -622,7 +622,7 @@ static int my_card(struct req *r)
 	if (member_of_account(r->db, &r->err, &r->arena, r->auth->account_id, &m)) {
 		if (r->err.code == ERR_NOT_FOUND)
 			return req_fail_as(r, ERR_NOT_FOUND, "not_member", NULL,
-					   "您还不是工会会员，可以在“我要入会”中申请");
+			                   "您还不是工会会员，可以在“我要入会”中申请");
 		return -1;
 	}
 	int64_t expires = (int64_t)time(NULL) + CARD_TOKEN_TTL;
@@ -630,8 +630,8 @@ static int my_card(struct req *r)
 	/* the QR code opens the portal's check page on the same host */
 	const char *host = req_header(r, "Host");
 	const char *url = arena_printf(&r->arena, "%s://%s/card?t=%s",
-				       server_config(r->srv)->cookie_secure ? "https" : "http",
-				       host ? host : "127.0.0.1", token);
+	                               server_config(r->srv)->cookie_secure ? "https" : "http",
+	                               host ? host : "127.0.0.1", token);
 	const char *svg = card_qr_svg(&r->arena, url);
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -688,7 +688,7 @@ static int verify_card(struct req *r)
 		last--;
 	while (last > 0 && ((unsigned char)m.name[last] & 0xC0) == 0x80);
 	snprintf(masked, sizeof(masked), "%.*s*%s", (int)first, m.name,
-		 last > first ? m.name + last : "");
+	         last > first ? m.name + last : "");
 	int current = card_current(m.status);
 	jw_kbool(w, "valid", current);
 	if (!current)

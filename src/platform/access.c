@@ -28,10 +28,10 @@ static int load_grants(struct req *r, const char *perm)
 	struct auth_ctx *ctx = r->auth;
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err,
-		     "SELECT b.org_id, o.path, b.scope FROM bindings b "
-		     "JOIN role_permissions rp ON rp.role_id = b.role_id AND rp.perm = $2 "
-		     "JOIN orgs o ON o.id = b.org_id WHERE b.account_id = $1 ORDER BY o.path, b.id",
-		     DB_ARGS(DB_INT(ctx->account_id), DB_TEXT(perm)), &rs))
+	             "SELECT b.org_id, o.path, b.scope FROM bindings b "
+	             "JOIN role_permissions rp ON rp.role_id = b.role_id AND rp.perm = $2 "
+	             "JOIN orgs o ON o.id = b.org_id WHERE b.account_id = $1 ORDER BY o.path, b.id",
+	             DB_ARGS(DB_INT(ctx->account_id), DB_TEXT(perm)), &rs))
 		return -1;
 	int cap = 4, got;
 	ctx->grants = arena_alloc(&r->arena, (size_t)cap * sizeof(struct grant));
@@ -61,14 +61,14 @@ static int by_session(struct req *r, const struct route *rt, const struct config
 		return -1;
 	if (!strcmp(s.state, "mfa") && !(rt->flags & ROUTE_MFA))
 		return req_fail_as(r, ERR_UNAUTHENTICATED, "mfa_required", NULL,
-				   "请先完成二次验证");
+		                   "请先完成二次验证");
 	struct account a;
 	if (account_get(r->db, &r->err, &r->arena, s.account_id, &a))
 		return r->err.code == ERR_NOT_FOUND ? req_fail(r, ERR_UNAUTHENTICATED, NULL, NULL)
-						    : -1;
+		                                    : -1;
 	if (strcmp(a.status, "active") != 0)
 		return req_fail_as(r, ERR_UNAUTHENTICATED, "account_locked", NULL,
-				   "账号已被锁定或停用，请联系管理员");
+		                   "账号已被锁定或停用，请联系管理员");
 	struct auth_ctx *ctx = arena_calloc(&r->arena, sizeof(*ctx));
 	ctx->account_id = a.id;
 	ctx->session_id = s.id;
@@ -81,12 +81,12 @@ static int by_session(struct req *r, const struct route *rt, const struct config
 		if (!sent || strlen(sent) != strlen(s.csrf) ||
 		    !crypto_equal(sent, s.csrf, strlen(s.csrf)))
 			return req_fail_as(r, ERR_FORBIDDEN, "csrf_required", NULL,
-					   "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
+			                   "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
 	}
 	if ((a.must_change_password || account_password_expired(&a, c->password_max_age_days)) &&
 	    !(rt->flags & ROUTE_PW_PENDING))
 		return req_fail_as(r, ERR_FORBIDDEN, "password_change_required", NULL,
-				   "请先修改密码");
+		                   "请先修改密码");
 	return 0;
 }
 
@@ -131,7 +131,8 @@ int access_visible(const struct req *r, const char *path)
 	for (int i = 0; i < r->auth->ngrants; i++) {
 		const struct grant *g = &r->auth->grants[i];
 		size_t glen = strlen(g->path);
-		if (g->subtree ? plen >= glen && !memcmp(path, g->path, glen) : !strcmp(path, g->path))
+		if (g->subtree ? plen >= glen && !memcmp(path, g->path, glen)
+		               : !strcmp(path, g->path))
 			return 1;
 	}
 	return 0;
@@ -142,12 +143,13 @@ int access_has(struct req *r, const char *perm, const char *path)
 	if (!r->auth || !r->auth->account_id)
 		return 0;
 	int64_t n = 0;
-	if (db_query_int(r->db, &r->err,
-			 "SELECT COUNT(*) FROM bindings b JOIN role_permissions rp ON rp.role_id = "
-			 "b.role_id AND rp.perm = $2 JOIN orgs o ON o.id = b.org_id WHERE "
-			 "b.account_id = $1 AND (o.path = $3 OR (b.scope = 'subtree' AND $3 >= o.path "
-			 "AND $3 < substr(o.path, 1, length(o.path) - 1) || '0'))",
-			 DB_ARGS(DB_INT(r->auth->account_id), DB_TEXT(perm), DB_TEXT(path)), &n))
+	if (db_query_int(
+	        r->db, &r->err,
+	        "SELECT COUNT(*) FROM bindings b JOIN role_permissions rp ON rp.role_id = "
+	        "b.role_id AND rp.perm = $2 JOIN orgs o ON o.id = b.org_id WHERE "
+	        "b.account_id = $1 AND (o.path = $3 OR (b.scope = 'subtree' AND $3 >= o.path "
+	        "AND $3 < substr(o.path, 1, length(o.path) - 1) || '0'))",
+	        DB_ARGS(DB_INT(r->auth->account_id), DB_TEXT(perm), DB_TEXT(path)), &n))
 		return -1;
 	return n > 0;
 }
@@ -159,7 +161,7 @@ struct db_val *access_params(struct req *r, int fixed)
 }
 
 const char *access_scope_sql(struct req *r, const char *path_col, int first_param,
-			     struct db_val *params, int *n)
+                             struct db_val *params, int *n)
 {
 	if (!r->auth || r->auth->ngrants == 0)
 		return "1 = 0";
@@ -175,13 +177,13 @@ const char *access_scope_sql(struct req *r, const char *path_col, int first_para
 			char *hi = arena_alloc(&r->arena, strlen(g->path) + 1);
 			access_subtree_hi(g->path, hi, strlen(g->path) + 1);
 			len = snprintf(part, sizeof(part), "%s(%s >= $%d AND %s < $%d)",
-				       i ? " OR " : "", path_col, k, path_col, k + 1);
+			               i ? " OR " : "", path_col, k, path_col, k + 1);
 			params[(*n)++] = DB_TEXT(g->path);
 			params[(*n)++] = DB_TEXT(hi);
 			k += 2;
 		} else {
 			len = snprintf(part, sizeof(part), "%s%s = $%d", i ? " OR " : "", path_col,
-				       k);
+			               k);
 			params[(*n)++] = DB_TEXT(g->path);
 			k += 1;
 		}

@@ -25,12 +25,12 @@ struct auth_ctx {
 	int64_t account_id; /* 0 when anonymous or an API key */
 	int64_t session_id;
 	int64_t api_key_id;
-	const char *kind;      /* "worker", "cadre", "apikey"; NULL when anonymous */
+	const char *kind; /* "worker", "cadre", "apikey"; NULL when anonymous */
 	const char *real_name;
-	const char *csrf;      /* the session's CSRF token; NULL for API keys */
-	const char *perm;      /* the permission this route needed, or NULL */
+	const char *csrf; /* the session's CSRF token; NULL for API keys */
+	const char *perm; /* the permission this route needed, or NULL */
 	int ngrants;
-	struct grant *grants;  /* arena */
+	struct grant *grants; /* arena */
 };
 
 /* 1 when some grant of the route's permission covers the org at path. */
@@ -44,7 +44,7 @@ int access_has(struct req *r, const char *perm, const char *path);
  * (sized by access_params()) and *n grows by their number. A caller with no
  * grant gets "1 = 0". */
 const char *access_scope_sql(struct req *r, const char *path_col, int first_param,
-			     struct db_val *params, int *n);
+                             struct db_val *params, int *n);
 /* Room (arena) for `fixed` parameters of the caller's own plus what
  * access_scope_sql() appends for this request's grants. */
 struct db_val *access_params(struct req *r, int fixed);

@@ -35,7 +35,7 @@ static void read_row(struct db_rows *rs, struct arena *a, struct account *out)
 }
 
 static int load_one(struct db *d, struct err *e, struct arena *a, const char *where,
-		    struct db_val key, struct account *out)
+                    struct db_val key, struct account *out)
 {
 	char sql[512];
 	snprintf(sql, sizeof(sql), "SELECT %s FROM accounts WHERE %s", columns, where);
@@ -67,7 +67,7 @@ static int all_digits(const char *s, size_t n)
 }
 
 int account_find_login(struct db *d, struct err *e, struct arena *a, const char *name,
-		       struct account *out)
+                       struct account *out)
 {
 	char h[96];
 	if (all_digits(name, 11)) {
@@ -87,7 +87,7 @@ int account_find_login(struct db *d, struct err *e, struct arena *a, const char 
 
 /* Encrypted value and lookup hash, or two NULLs. */
 static int protect(struct arena *a, const char *domain, const char *v, struct db_val *enc,
-		   struct db_val *hash, struct err *e)
+                   struct db_val *hash, struct err *e)
 {
 	*enc = *hash = DB_NULL;
 	if (!v || !*v)
@@ -117,14 +117,13 @@ int account_create(struct db *d, struct err *e, const struct account_new *n, int
 	static const struct {
 		const char *sql, *field, *msg;
 	} taken[] = {
-		{"SELECT COUNT(*) FROM accounts WHERE phone_hash = $1", "phone",
-		 "该手机号已注册"},
-		{"SELECT COUNT(*) FROM accounts WHERE id_card_hash = $1", "id_card",
-		 "该身份证号已注册"},
-		{"SELECT COUNT(*) FROM accounts WHERE username = $1", "username", "该账号名已被使用"},
+	    {"SELECT COUNT(*) FROM accounts WHERE phone_hash = $1", "phone", "该手机号已注册"},
+	    {"SELECT COUNT(*) FROM accounts WHERE id_card_hash = $1", "id_card",
+	     "该身份证号已注册"},
+	    {"SELECT COUNT(*) FROM accounts WHERE username = $1", "username", "该账号名已被使用"},
 	};
 	struct db_val keys3[3] = {phone_hash, id_hash,
-				  n->username ? DB_TEXT(n->username) : DB_NULL};
+	                          n->username ? DB_TEXT(n->username) : DB_NULL};
 	for (int i = 0; i < 3; i++) {
 		if (keys3[i].type == DBV_NULL)
 			continue;
@@ -133,26 +132,26 @@ int account_create(struct db *d, struct err *e, const struct account_new *n, int
 			goto out;
 		if (count) {
 			err_set(e, ERR_CONFLICT, "already_registered", taken[i].field, "%s",
-				taken[i].msg);
+			        taken[i].msg);
 			goto out;
 		}
 	}
 	crypto_password_hash(n->password, n->iterations, pw, sizeof(pw));
 	int64_t now = (int64_t)time(NULL);
 	if (db_query_int(
-		d, e,
-		"INSERT INTO accounts (username, phone_hash, phone_enc, id_card_hash, id_card_enc, "
-		"real_name, kind, password_hash, password_changed_at, must_change_password, "
-		"notice_version, notice_accepted_at, is_demo, created_by, created_at, updated_at) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $9, $9) "
-		"RETURNING id",
-		DB_ARGS(n->username ? DB_TEXT(n->username) : DB_NULL, phone_hash, phone_enc, id_hash,
-			id_enc, DB_TEXT(n->real_name), DB_TEXT(n->kind), DB_TEXT(pw), DB_INT(now),
-			DB_INT(n->must_change_password),
-			n->notice_version ? DB_TEXT(n->notice_version) : DB_NULL,
-			n->notice_version ? DB_INT(now) : DB_NULL, DB_INT(n->is_demo),
-			n->created_by ? DB_INT(n->created_by) : DB_NULL),
-		id))
+	        d, e,
+	        "INSERT INTO accounts (username, phone_hash, phone_enc, id_card_hash, id_card_enc, "
+	        "real_name, kind, password_hash, password_changed_at, must_change_password, "
+	        "notice_version, notice_accepted_at, is_demo, created_by, created_at, updated_at) "
+	        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $9, $9) "
+	        "RETURNING id",
+	        DB_ARGS(n->username ? DB_TEXT(n->username) : DB_NULL, phone_hash, phone_enc,
+	                id_hash, id_enc, DB_TEXT(n->real_name), DB_TEXT(n->kind), DB_TEXT(pw),
+	                DB_INT(now), DB_INT(n->must_change_password),
+	                n->notice_version ? DB_TEXT(n->notice_version) : DB_NULL,
+	                n->notice_version ? DB_INT(now) : DB_NULL, DB_INT(n->is_demo),
+	                n->created_by ? DB_INT(n->created_by) : DB_NULL),
+	        id))
 		goto out;
 	rc = 0;
 out:
@@ -162,15 +161,15 @@ out:
 }
 
 int account_set_password(struct db *d, struct err *e, int64_t id, const char *password,
-			 int iterations, int must_change)
+                         int iterations, int must_change)
 {
 	char pw[160];
 	crypto_password_hash(password, iterations, pw, sizeof(pw));
 	int64_t now = (int64_t)time(NULL);
 	int rc = db_exec(d, e,
-			 "UPDATE accounts SET password_hash = $1, password_changed_at = $2, "
-			 "must_change_password = $3, updated_at = $2 WHERE id = $4",
-			 DB_ARGS(DB_TEXT(pw), DB_INT(now), DB_INT(must_change), DB_INT(id)), NULL);
+	                 "UPDATE accounts SET password_hash = $1, password_changed_at = $2, "
+	                 "must_change_password = $3, updated_at = $2 WHERE id = $4",
+	                 DB_ARGS(DB_TEXT(pw), DB_INT(now), DB_INT(must_change), DB_INT(id)), NULL);
 	crypto_wipe(pw, sizeof(pw));
 	return rc;
 }
@@ -179,10 +178,11 @@ int account_admin_kinds(struct db *d, struct err *e, int64_t id, int *kinds)
 {
 	*kinds = 0;
 	struct db_rows *rs;
-	if (db_query(d, e,
-		     "SELECT DISTINCT r.admin_kind FROM bindings b JOIN roles r ON r.id = b.role_id "
-		     "WHERE b.account_id = $1 AND r.admin_kind IS NOT NULL",
-		     DB_ARGS(DB_INT(id)), &rs))
+	if (db_query(
+	        d, e,
+	        "SELECT DISTINCT r.admin_kind FROM bindings b JOIN roles r ON r.id = b.role_id "
+	        "WHERE b.account_id = $1 AND r.admin_kind IS NOT NULL",
+	        DB_ARGS(DB_INT(id)), &rs))
 		return -1;
 	int got;
 	while ((got = db_step(rs, e)) == 1) {

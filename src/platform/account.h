@@ -18,9 +18,9 @@ struct account {
 };
 
 struct account_new {
-	const char *username;  /* NULL for workers */
-	const char *real_name; /* required */
-	const char *kind;      /* "worker" or "cadre" */
+	const char *username;        /* NULL for workers */
+	const char *real_name;       /* required */
+	const char *kind;            /* "worker" or "cadre" */
 	const char *phone, *id_card; /* either may be NULL */
 	const char *password;
 	int iterations;
@@ -37,10 +37,10 @@ int account_get(struct db *d, struct err *e, struct arena *a, int64_t id, struct
 /* Finds the account a login name means: an 11-digit phone, an 18-character
  * 身份证号, or an account name. ERR_NOT_FOUND when none. */
 int account_find_login(struct db *d, struct err *e, struct arena *a, const char *name,
-		       struct account *out);
+                       struct account *out);
 /* Sets a new password hash; clears must_change_password unless must_change. */
 int account_set_password(struct db *d, struct err *e, int64_t id, const char *password,
-			 int iterations, int must_change);
+                         int iterations, int must_change);
 /* A cadre's password older than max_age_days must be changed before anything
  * else (demo accounts and workers excepted). */
 int account_password_expired(const struct account *a, int max_age_days);

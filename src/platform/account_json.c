@@ -39,10 +39,10 @@ int bindings_json(struct db *d, struct err *e, struct jw *w, int64_t account_id)
 {
 	struct db_rows *rs;
 	if (db_query(d, e,
-		     "SELECT b.id, o.id, o.name, o.level, r.code, r.name, b.scope FROM bindings b "
-		     "JOIN orgs o ON o.id = b.org_id JOIN roles r ON r.id = b.role_id "
-		     "WHERE b.account_id = $1 ORDER BY o.path, r.code",
-		     DB_ARGS(DB_INT(account_id)), &rs))
+	             "SELECT b.id, o.id, o.name, o.level, r.code, r.name, b.scope FROM bindings b "
+	             "JOIN orgs o ON o.id = b.org_id JOIN roles r ON r.id = b.role_id "
+	             "WHERE b.account_id = $1 ORDER BY o.path, r.code",
+	             DB_ARGS(DB_INT(account_id)), &rs))
 		return -1;
 	jw_arr(w);
 	int got;
@@ -72,9 +72,9 @@ int permissions_json(struct db *d, struct err *e, struct jw *w, int64_t account_
 {
 	struct db_rows *rs;
 	if (db_query(d, e,
-		     "SELECT DISTINCT rp.perm FROM bindings b JOIN role_permissions rp ON "
-		     "rp.role_id = b.role_id WHERE b.account_id = $1 ORDER BY rp.perm",
-		     DB_ARGS(DB_INT(account_id)), &rs))
+	             "SELECT DISTINCT rp.perm FROM bindings b JOIN role_permissions rp ON "
+	             "rp.role_id = b.role_id WHERE b.account_id = $1 ORDER BY rp.perm",
+	             DB_ARGS(DB_INT(account_id)), &rs))
 		return -1;
 	jw_arr(w);
 	int got;

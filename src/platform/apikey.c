@@ -47,10 +47,10 @@ int apikey_authenticate(struct req *r, const char *key, const struct route *rt)
 	crypto_lookup_hash(keys(), "apikey", key, hash);
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err,
-		     "SELECT k.id, k.key_hash, k.org_id, o.path, k.scope, k.sections, "
-		     "k.rate_per_minute, k.expires_at, k.revoked_at, k.last_used_at "
-		     "FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.prefix = $1",
-		     DB_ARGS(DB_TEXT(prefix)), &rs))
+	             "SELECT k.id, k.key_hash, k.org_id, o.path, k.scope, k.sections, "
+	             "k.rate_per_minute, k.expires_at, k.revoked_at, k.last_used_at "
+	             "FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.prefix = $1",
+	             DB_ARGS(DB_TEXT(prefix)), &rs))
 		return -1;
 	int got = db_step(rs, &r->err);
 	if (got < 0) {
@@ -59,8 +59,8 @@ int apikey_authenticate(struct req *r, const char *key, const struct route *rt)
 	}
 	int64_t now = (int64_t)time(NULL);
 	int ok = got == 1 && strlen(db_col_text(rs, 1)) == strlen(hash) &&
-		 crypto_equal(db_col_text(rs, 1), hash, strlen(hash)) && db_col_null(rs, 8) &&
-		 db_col_int(rs, 7) > now;
+	         crypto_equal(db_col_text(rs, 1), hash, strlen(hash)) && db_col_null(rs, 8) &&
+	         db_col_int(rs, 7) > now;
 	struct auth_ctx *ctx = arena_calloc(&r->arena, sizeof(*ctx));
 	struct grant *g = arena_calloc(&r->arena, sizeof(*g));
 	const char *sections = "";
@@ -77,7 +77,7 @@ int apikey_authenticate(struct req *r, const char *key, const struct route *rt)
 	db_rows_close(rs);
 	if (!ok)
 		return req_fail_as(r, ERR_UNAUTHENTICATED, "invalid_api_key", NULL,
-				   "接口密钥无效、已过期或已吊销");
+		                   "接口密钥无效、已过期或已吊销");
 	ctx->kind = "apikey";
 	ctx->grants = g;
 	ctx->ngrants = 1;
@@ -88,15 +88,15 @@ int apikey_authenticate(struct req *r, const char *key, const struct route *rt)
 		return -1;
 	if (now - last_used >= 60)
 		db_exec(r->db, &r->err, "UPDATE api_keys SET last_used_at = $1 WHERE id = $2",
-			DB_ARGS(DB_INT(now), DB_INT(ctx->api_key_id)), NULL);
+		        DB_ARGS(DB_INT(now), DB_INT(ctx->api_key_id)), NULL);
 	if (!rt->perm || !read_only(rt->perm) || !section_listed(sections, rt->perm))
 		return req_fail(r, ERR_FORBIDDEN, NULL, "该接口密钥无权访问此接口");
 	return 0;
 }
 
 int apikey_create(struct req *r, const char *name, int64_t org_id, const char *scope,
-		  const char *sections, int64_t rate_per_minute, int64_t expires_at,
-		  const char **key_out, int64_t *id)
+                  const char *sections, int64_t rate_per_minute, int64_t expires_at,
+                  const char **key_out, int64_t *id)
 {
 	unsigned char p[KEY_PREFIX_LEN / 2];
 	char prefix[KEY_PREFIX_LEN + 1], secret[44];
@@ -108,14 +108,14 @@ int apikey_create(struct req *r, const char *name, int64_t org_id, const char *s
 	char hash[96];
 	crypto_lookup_hash(keys(), "apikey", key, hash);
 	if (db_query_int(r->db, &r->err,
-			 "INSERT INTO api_keys (prefix, key_hash, name, org_id, scope, sections, "
-			 "rate_per_minute, expires_at, created_by, created_at) VALUES ($1, $2, $3, "
-			 "$4, $5, $6, $7, $8, $9, $10) RETURNING id",
-			 DB_ARGS(DB_TEXT(prefix), DB_TEXT(hash), DB_TEXT(name), DB_INT(org_id),
-				 DB_TEXT(scope), DB_TEXT(sections), DB_INT(rate_per_minute),
-				 DB_INT(expires_at), DB_INT(r->auth->account_id),
-				 DB_INT((int64_t)time(NULL))),
-			 id))
+	                 "INSERT INTO api_keys (prefix, key_hash, name, org_id, scope, sections, "
+	                 "rate_per_minute, expires_at, created_by, created_at) VALUES ($1, $2, $3, "
+	                 "$4, $5, $6, $7, $8, $9, $10) RETURNING id",
+	                 DB_ARGS(DB_TEXT(prefix), DB_TEXT(hash), DB_TEXT(name), DB_INT(org_id),
+	                         DB_TEXT(scope), DB_TEXT(sections), DB_INT(rate_per_minute),
+	                         DB_INT(expires_at), DB_INT(r->auth->account_id),
+	                         DB_INT((int64_t)time(NULL))),
+	                 id))
 		return -1;
 	*key_out = key;
 	return 0;

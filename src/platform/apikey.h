@@ -17,7 +17,7 @@ struct route;
 int apikey_authenticate(struct req *r, const char *key, const struct route *rt);
 /* Makes a key; *key_out (arena of r) is the only time the secret exists in clear. */
 int apikey_create(struct req *r, const char *name, int64_t org_id, const char *scope,
-		  const char *sections, int64_t rate_per_minute, int64_t expires_at,
-		  const char **key_out, int64_t *id);
+                  const char *sections, int64_t rate_per_minute, int64_t expires_at,
+                  const char **key_out, int64_t *id);
 
 #endif

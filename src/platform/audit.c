@@ -15,13 +15,13 @@
 /* HMAC over every field, separated by a byte that no field contains
  * (0x1f, the unit separator; JSON and text fields escape control bytes). */
 static void row_hash(const char *prev, int64_t id, int64_t at, const struct audit_row *r,
-		     char out[2 * SM3_LEN + 1])
+                     char out[2 * SM3_LEN + 1])
 {
 	struct jw w;
 	jw_init(&w, NULL);
 	char num[96];
 	snprintf(num, sizeof(num), "%" PRId64 "\x1f%" PRId64 "\x1f%" PRId64 "\x1f%" PRId64 "\x1f%d",
-		 id, at, r->account_id, r->org_id, r->success);
+	         id, at, r->account_id, r->org_id, r->success);
 	const char *parts[] = {prev, num, r->action, r->target, r->fields, r->ip, r->request_id};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		jw_raw(&w, parts[i] ? parts[i] : "", strlen(parts[i] ? parts[i] : ""));
@@ -53,9 +53,9 @@ int audit_append(struct db *d, struct err *e, const struct audit_row *row)
 	 * chain gets one next link at a time. */
 	struct db_rows *rs;
 	if (db_query(d, e,
-		     "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 "
-		     "RETURNING last_id, last_hash",
-		     0, NULL, &rs))
+	             "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 "
+	             "RETURNING last_id, last_hash",
+	             0, NULL, &rs))
 		return -1;
 	int got = db_step(rs, e);
 	if (got != 1) {
@@ -70,21 +70,21 @@ int audit_append(struct db *d, struct err *e, const struct audit_row *row)
 	int64_t at = (int64_t)time(NULL);
 	char hash[2 * SM3_LEN + 1];
 	row_hash(prev, id, at, row, hash);
-	if (db_exec(d, e,
-		    "INSERT INTO audit_log (id, at, account_id, org_id, action, target, fields, ip, "
-		    "request_id, success, prev_hash, hash) "
-		    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-		    DB_ARGS(DB_INT(id), DB_INT(at),
-			    row->account_id ? DB_INT(row->account_id) : DB_NULL,
-			    row->org_id ? DB_INT(row->org_id) : DB_NULL, DB_TEXT(row->action),
-			    DB_TEXT(row->target ? row->target : ""),
-			    DB_TEXT(row->fields ? row->fields : ""), DB_TEXT(row->ip ? row->ip : ""),
-			    DB_TEXT(row->request_id ? row->request_id : ""), DB_INT(row->success),
-			    DB_TEXT(prev), DB_TEXT(hash)),
-		    NULL))
+	if (db_exec(
+	        d, e,
+	        "INSERT INTO audit_log (id, at, account_id, org_id, action, target, fields, ip, "
+	        "request_id, success, prev_hash, hash) "
+	        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	        DB_ARGS(DB_INT(id), DB_INT(at), row->account_id ? DB_INT(row->account_id) : DB_NULL,
+	                row->org_id ? DB_INT(row->org_id) : DB_NULL, DB_TEXT(row->action),
+	                DB_TEXT(row->target ? row->target : ""),
+	                DB_TEXT(row->fields ? row->fields : ""), DB_TEXT(row->ip ? row->ip : ""),
+	                DB_TEXT(row->request_id ? row->request_id : ""), DB_INT(row->success),
+	                DB_TEXT(prev), DB_TEXT(hash)),
+	        NULL))
 		return -1;
 	return db_exec(d, e, "UPDATE audit_head SET last_hash = $1 WHERE id = 1",
-		       DB_ARGS(DB_TEXT(hash)), NULL);
+	               DB_ARGS(DB_TEXT(hash)), NULL);
 }
 
 int audit_append_alone(struct db *d, struct err *e, const struct audit_row *row)
@@ -113,8 +113,8 @@ void audit_row_of(const struct req *r, int success, struct audit_row *row)
 	if (r->audit_action)
 		row->action = r->audit_action;
 	else if (rt) {
-		snprintf(route_action, sizeof(route_action), "%s %s %s", rt->perm ? rt->perm : "self",
-			 r->method, rt->path);
+		snprintf(route_action, sizeof(route_action), "%s %s %s",
+		         rt->perm ? rt->perm : "self", r->method, rt->path);
 		row->action = route_action;
 	} else
 		row->action = r->path;
@@ -124,8 +124,7 @@ void audit_row_of(const struct req *r, int success, struct audit_row *row)
 		/* "id=12" from the path parameters */
 		static _Thread_local char t[128];
 		snprintf(t, sizeof(t), "%.*s=%.*s", (int)r->match.name_lens[0], r->match.names[0],
-			 (int)r->match.lens[0],
-			 r->match.values[0]);
+		         (int)r->match.lens[0], r->match.values[0]);
 		row->target = t;
 	}
 	row->fields = r->audit_fields;
@@ -152,9 +151,9 @@ int audit_verify(struct db *d, struct err *e, struct audit_report *rep)
 	memset(rep, 0, sizeof(*rep));
 	struct db_rows *rs;
 	if (db_query(d, e,
-		     "SELECT id, at, account_id, org_id, action, target, fields, ip, request_id, "
-		     "success, prev_hash, hash FROM audit_log ORDER BY id",
-		     0, NULL, &rs))
+	             "SELECT id, at, account_id, org_id, action, target, fields, ip, request_id, "
+	             "success, prev_hash, hash FROM audit_log ORDER BY id",
+	             0, NULL, &rs))
 		return -1;
 	char prev[2 * SM3_LEN + 1] = "genesis";
 	int64_t expect = 1;
@@ -162,14 +161,14 @@ int audit_verify(struct db *d, struct err *e, struct audit_report *rep)
 	while ((rc = db_step(rs, e)) == 1) {
 		int64_t id = db_col_int(rs, 0);
 		struct audit_row row = {
-			.account_id = db_col_int(rs, 2),
-			.org_id = db_col_int(rs, 3),
-			.action = db_col_text(rs, 4),
-			.target = db_col_text(rs, 5),
-			.fields = db_col_text(rs, 6),
-			.ip = db_col_text(rs, 7),
-			.request_id = db_col_text(rs, 8),
-			.success = (int)db_col_int(rs, 9),
+		    .account_id = db_col_int(rs, 2),
+		    .org_id = db_col_int(rs, 3),
+		    .action = db_col_text(rs, 4),
+		    .target = db_col_text(rs, 5),
+		    .fields = db_col_text(rs, 6),
+		    .ip = db_col_text(rs, 7),
+		    .request_id = db_col_text(rs, 8),
+		    .success = (int)db_col_int(rs, 9),
 		};
 		char hash[2 * SM3_LEN + 1];
 		row_hash(prev, id, db_col_int(rs, 1), &row, hash);

@@ -68,7 +68,8 @@ const char *card_qr_svg(struct arena *a, const char *text)
 			if (!(qr->data[y * size + x] & 1))
 				continue;
 			char cell[32];
-			int n = snprintf(cell, sizeof(cell), "M%d %dh1v1h-1z", x + quiet, y + quiet);
+			int n =
+			    snprintf(cell, sizeof(cell), "M%d %dh1v1h-1z", x + quiet, y + quiet);
 			jw_raw(&w, cell, (size_t)n);
 		}
 	}

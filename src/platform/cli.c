@@ -29,8 +29,8 @@ static int open_ready(struct config *c, struct db **d, struct err *e)
 		goto fail;
 	if (have != migrate_latest()) {
 		err_set(e, ERR_UNAVAILABLE, NULL, NULL,
-			"数据库结构版本为 %d，需要 %d：请先执行 gonghui migrate", have,
-			migrate_latest());
+		        "数据库结构版本为 %d，需要 %d：请先执行 gonghui migrate", have,
+		        migrate_latest());
 		goto fail;
 	}
 	if (keys_load(c->secret_key_file, 1, e))
@@ -54,35 +54,43 @@ static void cli_audit_row(struct audit_row *row, const char *action, const char 
 }
 
 static int bind_at(struct db *d, struct err *e, int64_t account, int64_t org, const char *role,
-		   const char *scope)
+                   const char *scope)
 {
 	return db_exec(d, e,
-		       "INSERT INTO bindings (account_id, org_id, role_id, scope, created_at) "
-		       "SELECT $1, $2, id, $4, $5 FROM roles WHERE code = $3 "
-		       "ON CONFLICT (account_id, org_id, role_id) DO NOTHING",
-		       DB_ARGS(DB_INT(account), DB_INT(org), DB_TEXT(role), DB_TEXT(scope),
-			       DB_INT((int64_t)time(NULL))),
-		       NULL);
+	               "INSERT INTO bindings (account_id, org_id, role_id, scope, created_at) "
+	               "SELECT $1, $2, id, $4, $5 FROM roles WHERE code = $3 "
+	               "ON CONFLICT (account_id, org_id, role_id) DO NOTHING",
+	               DB_ARGS(DB_INT(account), DB_INT(org), DB_TEXT(role), DB_TEXT(scope),
+	                       DB_INT((int64_t)time(NULL))),
+	               NULL);
 }
 
 static const struct demo_account {
 	const char *username, *real_name, *kind, *phone, *org_key, *roles[3];
 } demo_accounts[] = {
-	{"demo-province", "陕省干部", "cadre", "13800000001", "div:610000",
-	 {"base_work", "org_admin", NULL}},
-	{"demo-xian", "西安干部", "cadre", "13800000002", "div:610100",
-	 {"base_work", "org_admin", NULL}},
-	{"demo-base", "基层干部", "cadre", "13800000003", "demo:1", {"base_work", "org_admin", NULL}},
-	{"demo-member", "演示会员", "worker", "13800000004", NULL, {NULL}},
-	{"demo-sysadmin", "系统管理员", "cadre", "13800000005", "div:610000", {"sysadmin", NULL}},
-	{"demo-secadmin", "安全管理员", "cadre", "13800000006", "div:610000", {"secadmin", NULL}},
-	{"demo-auditor", "审计管理员", "cadre", "13800000007", "div:610000", {"auditor", NULL}},
+    {"demo-province",
+     "陕省干部",
+     "cadre",
+     "13800000001",
+     "div:610000",
+     {"base_work", "org_admin", NULL}},
+    {"demo-xian",
+     "西安干部",
+     "cadre",
+     "13800000002",
+     "div:610100",
+     {"base_work", "org_admin", NULL}},
+    {"demo-base", "基层干部", "cadre", "13800000003", "demo:1", {"base_work", "org_admin", NULL}},
+    {"demo-member", "演示会员", "worker", "13800000004", NULL, {NULL}},
+    {"demo-sysadmin", "系统管理员", "cadre", "13800000005", "div:610000", {"sysadmin", NULL}},
+    {"demo-secadmin", "安全管理员", "cadre", "13800000006", "div:610000", {"secadmin", NULL}},
+    {"demo-auditor", "审计管理员", "cadre", "13800000007", "div:610000", {"auditor", NULL}},
 };
 
 /* The demo worker is a member of the demo base union, with a few colleagues,
  * so the member screens and the card have something to show. */
 static int demo_member_record(struct db *d, struct err *e, const struct demo_account *da,
-			      const char *id18)
+                              const char *id18)
 {
 	int64_t org = 0, id, holder;
 	if (org_find_seed(d, e, "demo:1", &org) || !org)
@@ -91,27 +99,27 @@ static int demo_member_record(struct db *d, struct err *e, const struct demo_acc
 	arena_init(&a);
 	struct org o;
 	int rc = org_get(d, e, &a, org, &o);
-	static const char *names[] = {"王建国", "李秀英", "张伟", "单雄信", "曾晓燕", "解红梅",
-				      "刘洋", "陈静", "杨帆", "赵敏"};
+	static const char *names[] = {"王建国", "李秀英", "张伟", "单雄信", "曾晓燕",
+	                              "解红梅", "刘洋",   "陈静", "杨帆",   "赵敏"};
 	for (int i = 0; rc == 0 && i < 11; i++) {
 		char idc[19], base[40];
 		snprintf(base, sizeof(base), "6101038%d0%d%02d1%02d", 5 + i % 4, 1 + i % 9, 10 + i,
-			 i);
+		         i);
 		if (i == 0)
 			snprintf(idc, sizeof(idc), "%s", id18);
 		else if (id_card_from15(base, idc))
 			continue;
 		struct member_input in = {.name = i ? names[i - 1] : da->real_name,
-					  .id_card = idc,
-					  .phone = i ? NULL : da->phone,
-					  .education = i % 3 ? "21" : "31",
-					  .political = i % 4 ? "13" : "01",
-					  .employment = "employed",
-					  .hukou = i % 5 ? "urban" : "rural",
-					  .migrant = i % 5 == 0,
-					  .employer = "西安长安精密仪器有限公司",
-					  .joined_on = i % 2 ? "2019-03-08" : "2023-05-01",
-					  .org_id = org};
+		                          .id_card = idc,
+		                          .phone = i ? NULL : da->phone,
+		                          .education = i % 3 ? "21" : "31",
+		                          .political = i % 4 ? "13" : "01",
+		                          .employment = "employed",
+		                          .hukou = i % 5 ? "urban" : "rural",
+		                          .migrant = i % 5 == 0,
+		                          .employer = "西安长安精密仪器有限公司",
+		                          .joined_on = i % 2 ? "2019-03-08" : "2023-05-01",
+		                          .org_id = org};
 		rc = member_create(d, e, &in, o.path, 0, "seed", &id, &holder);
 	}
 	arena_release(&a);
@@ -135,14 +143,14 @@ static int seed_demo_accounts(struct db *d, struct err *e, int iterations, int *
 		char id18[19];
 		id_card_from15("610102900101123", id18);
 		struct account_new n = {.username = da->username,
-					.real_name = da->real_name,
-					.kind = da->kind,
-					.phone = da->phone,
-					.id_card = strcmp(da->kind, "worker") ? NULL : id18,
-					.password = demo_password,
-					.iterations = iterations,
-					.is_demo = 1,
-					.notice_version = "2026-01"};
+		                        .real_name = da->real_name,
+		                        .kind = da->kind,
+		                        .phone = da->phone,
+		                        .id_card = strcmp(da->kind, "worker") ? NULL : id18,
+		                        .password = demo_password,
+		                        .iterations = iterations,
+		                        .is_demo = 1,
+		                        .notice_version = "2026-01"};
 		int64_t id, org;
 		if (account_create(d, e, &n, &id))
 			return -1;
@@ -203,8 +211,8 @@ static int user_add(struct config *c, struct db *d, struct err *e)
 {
 	if (c->nargs < 4 || c->nargs > 5) {
 		fprintf(stderr, "usage: gonghui user add USERNAME REAL_NAME ROLE [PHONE]\n"
-				"  ROLE: sysadmin, secadmin, auditor, or any role code (gonghui "
-				"user roles); bound at 陕西省总工会 and everything under it\n");
+		                "  ROLE: sysadmin, secadmin, auditor, or any role code (gonghui "
+		                "user roles); bound at 陕西省总工会 and everything under it\n");
 		return 2;
 	}
 	const char *username = c->args[1], *name = c->args[2], *role = c->args[3];
@@ -219,19 +227,19 @@ static int user_add(struct config *c, struct db *d, struct err *e)
 		return 1;
 	}
 	if (db_query_int(d, e, "SELECT id FROM roles WHERE code = $1", DB_ARGS(DB_TEXT(role)),
-			 &role_id)) {
+	                 &role_id)) {
 		fprintf(stderr, "gonghui user add: 角色 %s 不存在\n", role);
 		return 1;
 	}
 	char pw[24];
 	initial_password(pw);
 	struct account_new n = {.username = username,
-				.real_name = name,
-				.kind = "cadre",
-				.phone = phone,
-				.password = pw,
-				.iterations = c->password_iterations,
-				.must_change_password = 1};
+	                        .real_name = name,
+	                        .kind = "cadre",
+	                        .phone = phone,
+	                        .password = pw,
+	                        .iterations = c->password_iterations,
+	                        .must_change_password = 1};
 	struct audit_row row;
 	cli_audit_row(&row, "cli.user.add", username);
 	if (db_begin(d, e) || account_create(d, e, &n, &id) ||
@@ -260,10 +268,11 @@ static int user_change(struct config *c, struct db *d, struct err *e, const char
 	if (account_find_login(d, e, &a, c->args[1], &acct))
 		goto out;
 	struct audit_row row;
-	cli_audit_row(&row, strcmp(what, "passwd") == 0 ? "cli.user.passwd"
-			    : strcmp(what, "lock") == 0 ? "cli.user.lock"
-							: "cli.user.unlock",
-		      c->args[1]);
+	cli_audit_row(&row,
+	              strcmp(what, "passwd") == 0 ? "cli.user.passwd"
+	              : strcmp(what, "lock") == 0 ? "cli.user.lock"
+	                                          : "cli.user.unlock",
+	              c->args[1]);
 	if (db_begin(d, e))
 		goto out;
 	int bad = 0;
@@ -273,11 +282,12 @@ static int user_change(struct config *c, struct db *d, struct err *e, const char
 		      session_revoke_all(d, e, acct.id, 0);
 	} else {
 		int lock = !strcmp(what, "lock");
-		bad = db_exec(d, e,
-			      "UPDATE accounts SET status = $1, failed_logins = 0, locked_until = 0 "
-			      "WHERE id = $2",
-			      DB_ARGS(DB_TEXT(lock ? "locked" : "active"), DB_INT(acct.id)), NULL) ||
-		      (lock && session_revoke_all(d, e, acct.id, 0));
+		bad =
+		    db_exec(d, e,
+		            "UPDATE accounts SET status = $1, failed_logins = 0, locked_until = 0 "
+		            "WHERE id = $2",
+		            DB_ARGS(DB_TEXT(lock ? "locked" : "active"), DB_INT(acct.id)), NULL) ||
+		    (lock && session_revoke_all(d, e, acct.id, 0));
 	}
 	if (bad || audit_append(d, e, &row) || db_commit(d, e)) {
 		db_rollback(d);

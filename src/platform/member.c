@@ -14,7 +14,7 @@
 #include "member_stats.h"
 
 static int check_code(const char *table, const char *code, const char *field, const char *label,
-		      int required, struct err *e)
+                      int required, struct err *e)
 {
 	if (!code || !*code)
 		return required ? err_set(e, ERR_INVALID, NULL, field, "请填写%s", label) : 0;
@@ -66,8 +66,8 @@ static void make_card_no(const char *joined_on, char out[20])
 {
 	unsigned char r[4];
 	crypto_random(r, sizeof(r));
-	unsigned v = ((unsigned)r[0] << 24 | (unsigned)r[1] << 16 | (unsigned)r[2] << 8 | r[3]) %
-		     100000000u;
+	unsigned v =
+	    ((unsigned)r[0] << 24 | (unsigned)r[1] << 16 | (unsigned)r[2] << 8 | r[3]) % 100000000u;
 	snprintf(out, 20, "61%.4s%08u", joined_on, v);
 }
 
@@ -116,11 +116,12 @@ static void read_member(struct db_rows *rs, struct arena *a, struct member *m)
 }
 
 static int load_where(struct db *d, struct err *e, struct arena *a, const char *where,
-		      struct db_val key, struct member *out)
+                      struct db_val key, struct member *out)
 {
 	char sql[1024];
-	snprintf(sql, sizeof(sql), "SELECT %s FROM members m JOIN orgs o ON o.id = m.org_id WHERE %s",
-		 member_columns, where);
+	snprintf(sql, sizeof(sql),
+	         "SELECT %s FROM members m JOIN orgs o ON o.id = m.org_id WHERE %s", member_columns,
+	         where);
 	struct db_rows *rs;
 	if (db_query(d, e, sql, 1, &key, &rs))
 		return -1;
@@ -139,41 +140,41 @@ int member_get(struct db *d, struct err *e, struct arena *a, int64_t id, struct 
 }
 
 int member_of_account(struct db *d, struct err *e, struct arena *a, int64_t account_id,
-		      struct member *out)
+                      struct member *out)
 {
 	return load_where(d, e, a,
-			  "m.id_card_hash = (SELECT id_card_hash FROM accounts WHERE id = $1)",
-			  DB_INT(account_id), out);
+	                  "m.id_card_hash = (SELECT id_card_hash FROM accounts WHERE id = $1)",
+	                  DB_INT(account_id), out);
 }
 
 static struct member_dims dims_of(const struct member *m)
 {
 	return (struct member_dims){.gender = m->gender,
-				    .birth_date = m->birth_date,
-				    .education = m->education,
-				    .political = m->political,
-				    .employment = m->employment,
-				    .status = m->status,
-				    .hukou = m->hukou,
-				    .migrant = m->migrant,
-				    .flexible = m->flexible,
-				    .joined_on = m->joined_on};
+	                            .birth_date = m->birth_date,
+	                            .education = m->education,
+	                            .political = m->political,
+	                            .employment = m->employment,
+	                            .status = m->status,
+	                            .hukou = m->hukou,
+	                            .migrant = m->migrant,
+	                            .flexible = m->flexible,
+	                            .joined_on = m->joined_on};
 }
 
 static int add_history(struct db *d, struct err *e, int64_t member_id, int64_t actor,
-		       const char *action, const char *changes, const char *request_id)
+                       const char *action, const char *changes, const char *request_id)
 {
 	return db_exec(d, e,
-		       "INSERT INTO member_history (member_id, at, account_id, action, changes, "
-		       "request_id) VALUES ($1, $2, $3, $4, $5, $6)",
-		       DB_ARGS(DB_INT(member_id), DB_INT((int64_t)time(NULL)),
-			       actor ? DB_INT(actor) : DB_NULL, DB_TEXT(action), DB_TEXT(changes),
-			       DB_TEXT(request_id ? request_id : "")),
-		       NULL);
+	               "INSERT INTO member_history (member_id, at, account_id, action, changes, "
+	               "request_id) VALUES ($1, $2, $3, $4, $5, $6)",
+	               DB_ARGS(DB_INT(member_id), DB_INT((int64_t)time(NULL)),
+	                       actor ? DB_INT(actor) : DB_NULL, DB_TEXT(action), DB_TEXT(changes),
+	                       DB_TEXT(request_id ? request_id : "")),
+	               NULL);
 }
 
 int member_create(struct db *d, struct err *e, const struct member_input *in, const char *org_path,
-		  int64_t actor, const char *request_id, int64_t *id, int64_t *holder_org)
+                  int64_t actor, const char *request_id, int64_t *id, int64_t *holder_org)
 {
 	char idc[19], id_hash[96], phone_hash[96], birth[11], initials[128], alt[128], card[20];
 	char *id_enc = NULL, *phone_enc = NULL;
@@ -185,10 +186,10 @@ int member_create(struct db *d, struct err *e, const struct member_input *in, co
 	crypto_lookup_hash(keys(), "id_card", idc, id_hash);
 	int64_t holder = 0;
 	if (db_query_int(d, e, "SELECT org_id FROM members WHERE id_card_hash = $1",
-			 DB_ARGS(DB_TEXT(id_hash)), &holder) == 0) {
+	                 DB_ARGS(DB_TEXT(id_hash)), &holder) == 0) {
 		*holder_org = holder;
 		return err_set(e, ERR_CONFLICT, "already_member", "id_card",
-			       "该身份证号已登记为会员");
+		               "该身份证号已登记为会员");
 	}
 	if (e->code != ERR_NOT_FOUND)
 		return -1;
@@ -205,60 +206,66 @@ int member_create(struct db *d, struct err *e, const struct member_input *in, co
 		initials[0] = alt[0] = '\0';
 	int64_t now = (int64_t)time(NULL);
 	struct member m = {.gender = id_card_gender(idc),
-			   .birth_date = birth,
-			   .education = in->education,
-			   .political = or_default(in->political, "13"),
-			   .employment = or_default(in->employment, "employed"),
-			   .status = or_default(in->status, "normal"),
-			   .hukou = in->hukou,
-			   .migrant = in->migrant > 0,
-			   .flexible = in->flexible > 0,
-			   .joined_on = in->joined_on};
+	                   .birth_date = birth,
+	                   .education = in->education,
+	                   .political = or_default(in->political, "13"),
+	                   .employment = or_default(in->employment, "employed"),
+	                   .status = or_default(in->status, "normal"),
+	                   .hukou = in->hukou,
+	                   .migrant = in->migrant > 0,
+	                   .flexible = in->flexible > 0,
+	                   .joined_on = in->joined_on};
 	/* the card number is random: on the rare clash, draw again */
 	for (int attempt = 0;; attempt++) {
 		make_card_no(in->joined_on, card);
 		if (db_query_int(
-			d, e,
-			"INSERT INTO members (org_id, org_path, name, name_initials, name_initials_alt, "
-			"id_card_hash, id_card_enc, phone_hash, phone_enc, gender, birth_date, "
-			"ethnicity, political, education, hukou, migrant, employment, flexible, "
-			"employer, joined_on, card_no, status, created_at, updated_at) VALUES ($1, $2, "
-			"$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-			"$20, $21, $22, $23, $23) RETURNING id",
-			DB_ARGS(DB_INT(in->org_id), DB_TEXT(org_path), DB_TEXT(in->name),
-				DB_TEXT(initials), alt[0] ? DB_TEXT(alt) : DB_NULL, DB_TEXT(id_hash),
-				DB_TEXT(id_enc), phone_enc ? DB_TEXT(phone_hash) : DB_NULL,
-				phone_enc ? DB_TEXT(phone_enc) : DB_NULL, DB_INT(m.gender),
-				DB_TEXT(birth), DB_TEXT(or_default(in->ethnicity, "01")),
-				DB_TEXT(m.political), in->education ? DB_TEXT(in->education) : DB_NULL,
-				in->hukou ? DB_TEXT(in->hukou) : DB_NULL, DB_INT(m.migrant),
-				DB_TEXT(m.employment), DB_INT(m.flexible),
-				in->employer ? DB_TEXT(in->employer) : DB_NULL, DB_TEXT(in->joined_on),
-				DB_TEXT(card), DB_TEXT(m.status), DB_INT(now)),
-			id) == 0)
+		        d, e,
+		        "INSERT INTO members (org_id, org_path, name, name_initials, "
+		        "name_initials_alt, "
+		        "id_card_hash, id_card_enc, phone_hash, phone_enc, gender, birth_date, "
+		        "ethnicity, political, education, hukou, migrant, employment, flexible, "
+		        "employer, joined_on, card_no, status, created_at, updated_at) VALUES ($1, "
+		        "$2, "
+		        "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+		        "$19, "
+		        "$20, $21, $22, $23, $23) RETURNING id",
+		        DB_ARGS(
+		            DB_INT(in->org_id), DB_TEXT(org_path), DB_TEXT(in->name),
+		            DB_TEXT(initials), alt[0] ? DB_TEXT(alt) : DB_NULL, DB_TEXT(id_hash),
+		            DB_TEXT(id_enc), phone_enc ? DB_TEXT(phone_hash) : DB_NULL,
+		            phone_enc ? DB_TEXT(phone_enc) : DB_NULL, DB_INT(m.gender),
+		            DB_TEXT(birth), DB_TEXT(or_default(in->ethnicity, "01")),
+		            DB_TEXT(m.political), in->education ? DB_TEXT(in->education) : DB_NULL,
+		            in->hukou ? DB_TEXT(in->hukou) : DB_NULL, DB_INT(m.migrant),
+		            DB_TEXT(m.employment), DB_INT(m.flexible),
+		            in->employer ? DB_TEXT(in->employer) : DB_NULL, DB_TEXT(in->joined_on),
+		            DB_TEXT(card), DB_TEXT(m.status), DB_INT(now)),
+		        id) == 0)
 			break;
 		if (e->code != ERR_CONFLICT || attempt == 3)
 			goto out;
 		/* a concurrent filing of the same person, or a card number clash */
 		if (db_query_int(d, e, "SELECT org_id FROM members WHERE id_card_hash = $1",
-				 DB_ARGS(DB_TEXT(id_hash)), &holder) == 0) {
+		                 DB_ARGS(DB_TEXT(id_hash)), &holder) == 0) {
 			*holder_org = holder;
-			err_set(e, ERR_CONFLICT, "already_member", "id_card", "该身份证号已登记为会员");
+			err_set(e, ERR_CONFLICT, "already_member", "id_card",
+			        "该身份证号已登记为会员");
 			goto out;
 		}
 		err_clear(e);
 	}
-	if (member_stats_apply(d, e, org_path, &(struct member_dims){.gender = m.gender,
-								   .birth_date = m.birth_date,
-								   .education = m.education,
-								   .political = m.political,
-								   .employment = m.employment,
-								   .status = m.status,
-								   .hukou = m.hukou,
-								   .migrant = m.migrant,
-								   .flexible = m.flexible,
-								   .joined_on = m.joined_on},
-			       1) ||
+	if (member_stats_apply(d, e, org_path,
+	                       &(struct member_dims){.gender = m.gender,
+	                                             .birth_date = m.birth_date,
+	                                             .education = m.education,
+	                                             .political = m.political,
+	                                             .employment = m.employment,
+	                                             .status = m.status,
+	                                             .hukou = m.hukou,
+	                                             .migrant = m.migrant,
+	                                             .flexible = m.flexible,
+	                                             .joined_on = m.joined_on},
+	                       1) ||
 	    add_history(d, e, *id, actor, "create", "{}", request_id))
 		goto out;
 	rc = 0;
@@ -285,8 +292,8 @@ static void change(struct jw *w, int *n, const char *field, const char *old, con
 }
 
 int member_update(struct db *d, struct err *e, struct arena *a, const struct member *old,
-		  const struct member_input *in, const char *new_org_path, int64_t version,
-		  int64_t actor, const char *request_id, const char **changes)
+                  const struct member_input *in, const char *new_org_path, int64_t version,
+                  int64_t actor, const char *request_id, const char **changes)
 {
 	struct member m = *old;
 	char initials[128] = "", alt[128] = "";
@@ -367,22 +374,23 @@ int member_update(struct db *d, struct err *e, struct arena *a, const struct mem
 	    "joined_on = $16, status = $17, version = version + 1, updated_at = $18 "
 	    "WHERE id = $19 AND version = $20",
 	    DB_ARGS(DB_INT(m.org_id), DB_TEXT(m.org_path), DB_TEXT(m.name), DB_TEXT(initials),
-		    alt[0] ? DB_TEXT(alt) : DB_NULL, m.phone ? DB_TEXT(phone_hash) : DB_NULL,
-		    phone_enc ? DB_TEXT(phone_enc) : DB_NULL,
-		    m.ethnicity ? DB_TEXT(m.ethnicity) : DB_TEXT("01"),
-		    m.political ? DB_TEXT(m.political) : DB_TEXT("13"),
-		    m.education ? DB_TEXT(m.education) : DB_NULL,
-		    m.hukou ? DB_TEXT(m.hukou) : DB_NULL, DB_INT(m.migrant),
-		    m.employment ? DB_TEXT(m.employment) : DB_TEXT("employed"), DB_INT(m.flexible),
-		    m.employer ? DB_TEXT(m.employer) : DB_NULL, DB_TEXT(m.joined_on),
-		    DB_TEXT(m.status), DB_INT((int64_t)time(NULL)), DB_INT(old->id), DB_INT(version)),
+	            alt[0] ? DB_TEXT(alt) : DB_NULL, m.phone ? DB_TEXT(phone_hash) : DB_NULL,
+	            phone_enc ? DB_TEXT(phone_enc) : DB_NULL,
+	            m.ethnicity ? DB_TEXT(m.ethnicity) : DB_TEXT("01"),
+	            m.political ? DB_TEXT(m.political) : DB_TEXT("13"),
+	            m.education ? DB_TEXT(m.education) : DB_NULL,
+	            m.hukou ? DB_TEXT(m.hukou) : DB_NULL, DB_INT(m.migrant),
+	            m.employment ? DB_TEXT(m.employment) : DB_TEXT("employed"), DB_INT(m.flexible),
+	            m.employer ? DB_TEXT(m.employer) : DB_NULL, DB_TEXT(m.joined_on),
+	            DB_TEXT(m.status), DB_INT((int64_t)time(NULL)), DB_INT(old->id),
+	            DB_INT(version)),
 	    &updated);
 	free(phone_enc);
 	if (rc)
 		return -1;
 	if (!updated)
 		return err_set(e, ERR_CONFLICT, "stale_version", NULL,
-			       "该会员信息已被他人修改，请刷新后再改");
+		               "该会员信息已被他人修改，请刷新后再改");
 	struct member_dims before = dims_of(old), after = dims_of(&m);
 	if (member_stats_apply(d, e, old->org_path, &before, -1) ||
 	    member_stats_apply(d, e, m.org_path, &after, 1) ||
@@ -392,7 +400,7 @@ int member_update(struct db *d, struct err *e, struct arena *a, const struct mem
 }
 
 int member_delete(struct db *d, struct err *e, const struct member *m, int64_t actor,
-		  const char *request_id)
+                  const char *request_id)
 {
 	struct member_dims before = dims_of(m);
 	if (db_exec(d, e, "DELETE FROM members WHERE id = $1", DB_ARGS(DB_INT(m->id)), NULL) ||

@@ -34,7 +34,7 @@ int member_validate(const struct member_input *in, struct err *e);
  * is already filed is ERR_CONFLICT slug "already_member"; *holder_org gets
  * the holding org's id so the caller can name it when in scope. */
 int member_create(struct db *d, struct err *e, const struct member_input *in, const char *org_path,
-		  int64_t actor, const char *request_id, int64_t *id, int64_t *holder_org);
+                  int64_t actor, const char *request_id, int64_t *id, int64_t *holder_org);
 /* Loads a member with its org's path and name (strings in a). */
 int member_get(struct db *d, struct err *e, struct arena *a, int64_t id, struct member *out);
 /* Applies the changed fields of in (NULL strings and negative ints mean
@@ -43,13 +43,13 @@ int member_get(struct db *d, struct err *e, struct arena *a, int64_t id, struct 
  * in->org_id when it changes the org. *changes (arena) gets the JSON of
  * what changed. */
 int member_update(struct db *d, struct err *e, struct arena *a, const struct member *old,
-		  const struct member_input *in, const char *new_org_path, int64_t version,
-		  int64_t actor, const char *request_id, const char **changes);
+                  const struct member_input *in, const char *new_org_path, int64_t version,
+                  int64_t actor, const char *request_id, const char **changes);
 /* Removes a record filed by mistake; its history stays. */
 int member_delete(struct db *d, struct err *e, const struct member *m, int64_t actor,
-		  const char *request_id);
+                  const char *request_id);
 /* The member whose 身份证号 hash equals that of the account's, or ERR_NOT_FOUND. */
 int member_of_account(struct db *d, struct err *e, struct arena *a, int64_t account_id,
-		      struct member *out);
+                      struct member *out);
 
 #endif

@@ -36,17 +36,17 @@ static int apply_one(void *vctx, int64_t org_id)
 	struct apply_ctx *c = vctx;
 	for (int i = 0; i < c->n; i++)
 		if (db_exec(c->d, c->e,
-			    "INSERT INTO org_stats (org_id, dim, key, n) VALUES ($1, $2, $3, $4) "
-			    "ON CONFLICT (org_id, dim, key) DO UPDATE SET n = org_stats.n + $4",
-			    DB_ARGS(DB_INT(org_id), DB_TEXT(c->dims[i][0]), DB_TEXT(c->dims[i][1]),
-				    DB_INT(c->delta)),
-			    NULL))
+		            "INSERT INTO org_stats (org_id, dim, key, n) VALUES ($1, $2, $3, $4) "
+		            "ON CONFLICT (org_id, dim, key) DO UPDATE SET n = org_stats.n + $4",
+		            DB_ARGS(DB_INT(org_id), DB_TEXT(c->dims[i][0]), DB_TEXT(c->dims[i][1]),
+		                    DB_INT(c->delta)),
+		            NULL))
 			return -1;
 	return 0;
 }
 
 int member_stats_apply(struct db *d, struct err *e, const char *org_path,
-		       const struct member_dims *m, int64_t delta)
+                       const struct member_dims *m, int64_t delta)
 {
 	char gender[8], year[8], month[8], migrant[4], flexible[4];
 	snprintf(gender, sizeof(gender), "%lld", (long long)m->gender);
@@ -56,17 +56,17 @@ int member_stats_apply(struct db *d, struct err *e, const char *org_path,
 	snprintf(flexible, sizeof(flexible), "%lld", (long long)m->flexible);
 	struct apply_ctx c = {.d = d, .e = e, .delta = delta};
 	const char *pairs[][2] = {
-		{"total", ""},
-		{"gender", gender},
-		{"birth_year", year},
-		{"education", m->education ? m->education : ""},
-		{"political", m->political ? m->political : ""},
-		{"employment", m->employment ? m->employment : ""},
-		{"status", m->status ? m->status : ""},
-		{"hukou", m->hukou ? m->hukou : ""},
-		{"migrant", migrant},
-		{"flexible", flexible},
-		{"joined_month", month},
+	    {"total", ""},
+	    {"gender", gender},
+	    {"birth_year", year},
+	    {"education", m->education ? m->education : ""},
+	    {"political", m->political ? m->political : ""},
+	    {"employment", m->employment ? m->employment : ""},
+	    {"status", m->status ? m->status : ""},
+	    {"hukou", m->hukou ? m->hukou : ""},
+	    {"migrant", migrant},
+	    {"flexible", flexible},
+	    {"joined_month", month},
 	};
 	c.n = (int)(sizeof(pairs) / sizeof(pairs[0]));
 	memcpy(c.dims, pairs, sizeof(pairs));
@@ -90,14 +90,14 @@ static int move_one(void *vctx, int64_t ancestor)
 	if (c->skip_path && strstr(c->skip_path, needle))
 		return 0;
 	return db_exec(c->d, c->e,
-		       "INSERT INTO org_stats (org_id, dim, key, n) "
-		       "SELECT $1, dim, key, $3 * n FROM org_stats WHERE org_id = $2 "
-		       "ON CONFLICT (org_id, dim, key) DO UPDATE SET n = org_stats.n + excluded.n",
-		       DB_ARGS(DB_INT(ancestor), DB_INT(c->org_id), DB_INT(c->sign)), NULL);
+	               "INSERT INTO org_stats (org_id, dim, key, n) "
+	               "SELECT $1, dim, key, $3 * n FROM org_stats WHERE org_id = $2 "
+	               "ON CONFLICT (org_id, dim, key) DO UPDATE SET n = org_stats.n + excluded.n",
+	               DB_ARGS(DB_INT(ancestor), DB_INT(c->org_id), DB_INT(c->sign)), NULL);
 }
 
 int member_stats_move_subtree(struct db *d, struct err *e, int64_t org_id, const char *old_path,
-			      const char *new_path)
+                              const char *new_path)
 {
 	struct move_ctx out = {d, e, org_id, -1, new_path}, in = {d, e, org_id, 1, old_path};
 	if (each_ancestor(old_path, move_one, &out) || each_ancestor(new_path, move_one, &in))

@@ -18,11 +18,11 @@ struct member_dims {
 
 /* Adds delta (+1 or -1) for m at the org with path and at every ancestor. */
 int member_stats_apply(struct db *d, struct err *e, const char *org_path,
-		       const struct member_dims *m, int64_t delta);
+                       const struct member_dims *m, int64_t delta);
 /* Moves every count of the subtree at old_path's org id to new ancestors:
  * subtracts the subtree's own totals from the old ancestors (above it) and
  * adds them to the new ones. Call after the org's path was rewritten. */
 int member_stats_move_subtree(struct db *d, struct err *e, int64_t org_id, const char *old_path,
-			      const char *new_path);
+                              const char *new_path);
 
 #endif

@@ -12,7 +12,7 @@ struct req;
  * Run it outside the request's transaction, so a rolled-back request
  * still counts. */
 int ratelimit_hit(struct db *d, struct err *e, const char *key, int window_seconds, int limit,
-		  int *retry_after);
+                  int *retry_after);
 /* The same for a request: on refusal sets Retry-After and r->err. */
 int ratelimit_req(struct req *r, const char *key, int window_seconds, int limit);
 

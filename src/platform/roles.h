@@ -14,7 +14,7 @@ struct perm_info {
 
 struct role_info {
 	const char *code, *name, *description;
-	const char *admin_kind; /* "sysadmin", "secadmin", "auditor" or NULL */
+	const char *admin_kind;   /* "sysadmin", "secadmin", "auditor" or NULL */
 	const char *const *perms; /* NULL-terminated */
 };
 

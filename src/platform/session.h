@@ -19,12 +19,12 @@ struct session {
 /* Creates a session; token (44 bytes) goes into the cookie, csrf (23 bytes)
  * to the client in the login answer. */
 int session_create(struct db *d, struct err *e, int64_t account_id, const char *state,
-		   int64_t idle_seconds, int64_t lifetime_seconds, const char *ip, const char *ua,
-		   char token[44], char csrf[23], int64_t *id);
+                   int64_t idle_seconds, int64_t lifetime_seconds, const char *ip, const char *ua,
+                   char token[44], char csrf[23], int64_t *id);
 /* The live session for token: ERR_UNAUTHENTICATED when unknown, revoked,
  * idle too long or past its lifetime. Touches last_seen_at at most once a minute. */
 int session_find(struct db *d, struct err *e, struct arena *a, const char *token,
-		 struct session *out);
+                 struct session *out);
 /* Marks a session of account_id revoked; ERR_NOT_FOUND when it is not theirs. */
 int session_revoke(struct db *d, struct err *e, int64_t id, int64_t account_id);
 /* Revokes every session of an account (lock, password change). except may be 0. */

@@ -65,7 +65,7 @@ out:
 }
 
 int sms_send(const struct config *c, struct err *e, const char *phone, const char *purpose,
-	     const char *text)
+             const char *text)
 {
 	if (!strcmp(c->sms_driver, "http"))
 		return send_http(c, e, phone, text);
@@ -83,63 +83,64 @@ static void code_hash(const char *phone, const char *purpose, const char *code, 
 }
 
 int sms_code_issue(const struct config *c, struct db *d, struct err *e, const char *phone,
-		   const char *purpose)
+                   const char *purpose)
 {
 	char ph[96];
 	crypto_lookup_hash(keys(), "phone", phone, ph);
 	int64_t now = (int64_t)time(NULL), recent = 0;
-	if (db_query_int(d, e,
-			 "SELECT COUNT(*) FROM sms_codes WHERE phone_hash = $1 AND purpose = $2 AND "
-			 "created_at > $3",
-			 DB_ARGS(DB_TEXT(ph), DB_TEXT(purpose), DB_INT(now - SMS_RESEND_AFTER)),
-			 &recent))
+	if (db_query_int(
+	        d, e,
+	        "SELECT COUNT(*) FROM sms_codes WHERE phone_hash = $1 AND purpose = $2 AND "
+	        "created_at > $3",
+	        DB_ARGS(DB_TEXT(ph), DB_TEXT(purpose), DB_INT(now - SMS_RESEND_AFTER)), &recent))
 		return -1;
 	if (recent > 0)
-		return err_set(e, ERR_RATE_LIMITED, NULL, "phone",
-			       "验证码已发送，请 %d 秒后再试", SMS_RESEND_AFTER);
+		return err_set(e, ERR_RATE_LIMITED, NULL, "phone", "验证码已发送，请 %d 秒后再试",
+		               SMS_RESEND_AFTER);
 	unsigned char rnd[4];
 	if (crypto_random(rnd, sizeof(rnd)))
 		return err_set(e, ERR_INTERNAL, NULL, NULL, NULL);
 	char code[8], hash[96];
 	snprintf(code, sizeof(code), "%06u",
-		 (unsigned)(((uint32_t)rnd[0] << 24 | (uint32_t)rnd[1] << 16 |
-			     (uint32_t)rnd[2] << 8 | rnd[3]) %
-			    1000000u));
+	         (unsigned)(((uint32_t)rnd[0] << 24 | (uint32_t)rnd[1] << 16 |
+	                     (uint32_t)rnd[2] << 8 | rnd[3]) %
+	                    1000000u));
 	code_hash(phone, purpose, code, hash);
 	int64_t code_id;
 	if (db_query_int(d, e,
-			 "INSERT INTO sms_codes (phone_hash, purpose, code_hash, created_at, "
-			 "expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-			 DB_ARGS(DB_TEXT(ph), DB_TEXT(purpose), DB_TEXT(hash), DB_INT(now),
-				 DB_INT(now + SMS_CODE_TTL)),
-			 &code_id))
+	                 "INSERT INTO sms_codes (phone_hash, purpose, code_hash, created_at, "
+	                 "expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	                 DB_ARGS(DB_TEXT(ph), DB_TEXT(purpose), DB_TEXT(hash), DB_INT(now),
+	                         DB_INT(now + SMS_CODE_TTL)),
+	                 &code_id))
 		return -1;
 	char text[160];
 	snprintf(text, sizeof(text), "code %s", code);
 	char body[200];
 	snprintf(body, sizeof(body), "【陕西网上工会】您的验证码是 %s，%d 分钟内有效。", code,
-		 SMS_CODE_TTL / 60);
+	         SMS_CODE_TTL / 60);
 	int rc = sms_send(c, e, phone, purpose, strcmp(c->sms_driver, "http") ? text : body);
 	crypto_wipe(code, sizeof(code));
 	/* a code that never left may be asked for again at once */
 	if (rc) {
 		struct err ignored;
-		db_exec(d, &ignored, "DELETE FROM sms_codes WHERE id = $1", DB_ARGS(DB_INT(code_id)),
-			NULL);
+		db_exec(d, &ignored, "DELETE FROM sms_codes WHERE id = $1",
+		        DB_ARGS(DB_INT(code_id)), NULL);
 	}
 	return rc;
 }
 
 int sms_code_check(struct db *d, struct err *e, const char *phone, const char *purpose,
-		   const char *code, const char *field)
+                   const char *code, const char *field)
 {
 	char ph[96], hash[96];
 	crypto_lookup_hash(keys(), "phone", phone, ph);
 	struct db_rows *rs;
-	if (db_query(d, e,
-		     "SELECT id, code_hash, attempts, expires_at FROM sms_codes WHERE phone_hash = $1 "
-		     "AND purpose = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1",
-		     DB_ARGS(DB_TEXT(ph), DB_TEXT(purpose)), &rs))
+	if (db_query(
+	        d, e,
+	        "SELECT id, code_hash, attempts, expires_at FROM sms_codes WHERE phone_hash = $1 "
+	        "AND purpose = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1",
+	        DB_ARGS(DB_TEXT(ph), DB_TEXT(purpose)), &rs))
 		return -1;
 	int got = db_step(rs, e);
 	if (got < 0) {
@@ -160,9 +161,9 @@ int sms_code_check(struct db *d, struct err *e, const char *phone, const char *p
 	if (!crypto_equal(hash, stored, strlen(stored) + 1)) {
 		/* counted even when the caller's transaction rolls back: see the caller */
 		db_exec(d, e, "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1",
-			DB_ARGS(DB_INT(id)), NULL);
+		        DB_ARGS(DB_INT(id)), NULL);
 		return err_set(e, ERR_INVALID, NULL, field, "短信验证码不正确");
 	}
 	return db_exec(d, e, "UPDATE sms_codes SET used_at = $1 WHERE id = $2",
-		       DB_ARGS(DB_INT((int64_t)time(NULL)), DB_INT(id)), NULL);
+	               DB_ARGS(DB_INT((int64_t)time(NULL)), DB_INT(id)), NULL);
 }

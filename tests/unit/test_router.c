@@ -94,7 +94,8 @@ static void test_bad_tables_are_refused(void **state)
 	assert_null(router_new(l3));
 	assert_null(router_new(l4));
 	/* a route that needs a caller must be able to look them up */
-	static const struct route nodb[] = {{"GET", "/api/v1/x", h, NULL, ROUTE_SELF | ROUTE_NO_DB}};
+	static const struct route nodb[] = {
+	    {"GET", "/api/v1/x", h, NULL, ROUTE_SELF | ROUTE_NO_DB}};
 	static const struct module m5 = {"nodb", ROUTES(nodb)};
 	const struct module *const l5[] = {&m5, NULL};
 	assert_null(router_new(l5));
