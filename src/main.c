@@ -7,10 +7,12 @@
 #include "core/jobs.h"
 #include "core/log.h"
 #include "core/migrate.h"
+#include "core/periodic.h"
 #include "core/router.h"
 #include "core/server.h"
 #include "core/version.h"
 #include "modules/modules.h"
+#include "platform/approval.h"
 #include "platform/cli.h"
 #include "platform/gen_members.h"
 #include "platform/hooks.h"
@@ -66,7 +68,10 @@ static int cmd_serve(struct config *c)
 		log_warn("database schema %d is older than %d: run `gonghui migrate`; until then "
 		         "/api/v1/readyz answers 503",
 		         have, migrate_latest());
+	if (periodic_start(c->db, c->sweep_seconds, approval_sweep_tick, &e))
+		log_error("overdue applications will not move: %s", e.message);
 	int rc2 = server_run(c, modules, &platform_hooks);
+	periodic_stop();
 	/* a background job in flight gives up and rolls back before the keys go */
 	jobs_stop();
 	keys_unload();
@@ -184,6 +189,7 @@ int main(int argc, char **argv)
 	}
 	log_set_level(level_of(c.log_level));
 	db_global_init();
+	approval_register(appl_types);
 	int rc = cmd->run(&c);
 	config_release(&c);
 	return rc;

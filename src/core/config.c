@@ -73,6 +73,8 @@ static const struct opt opts[] = {
      "folder for uploads, imports and generated files (shared by every server process)"},
     {"upload-limit-mb", OPT_INT, "200", 1, 4096, 0, OFF(upload_limit_mb),
      "largest file accepted by an upload, in MiB"},
+    {"sweep-seconds", OPT_INT, "60", 1, 3600, 0, OFF(sweep_seconds),
+     "how often a server hands overdue applications to the upper union"},
     {"count", OPT_INT, "1000", 1, 100000000, 0, OFF(count), "gen-members: rows to write"},
     {"orgs", OPT_STR, "", 0, 0, 0, OFF(orgs),
      "gen-members: comma-separated org ids to spread rows over (empty: leave 所属工会编号 blank)"},

@@ -38,6 +38,7 @@ struct config {
 	int demo;
 	const char *data_dir;
 	int upload_limit_mb;
+	int sweep_seconds;
 	int count;        /* gen-members: rows to write */
 	const char *orgs; /* gen-members: comma-separated org ids, or "" */
 	const char *org;  /* import: default org id for rows without one, or "" */

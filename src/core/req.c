@@ -187,3 +187,9 @@ int req_fail_as(struct req *r, enum err_code code, const char *slug, const char 
 	}
 	return err_set(&r->err, code, slug, field, "%s", msg);
 }
+
+void req_error_detail(struct req *r, const char *key, const char *json)
+{
+	r->err_key = key;
+	r->err_json = json;
+}

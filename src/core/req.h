@@ -44,6 +44,8 @@ struct req {
 	json_t *json;
 	struct db *db;
 	struct err err;
+	/* a JSON value the error body carries beside code and message */
+	const char *err_key, *err_json;
 	const char *client_ip;
 	/* the caller, filled by the platform before the handler; NULL = anonymous */
 	struct auth_ctx *auth;
@@ -99,6 +101,10 @@ int req_send_file(struct req *r, const char *path, const char *type, const char 
  * field may be NULL; the message is Chinese, for people. */
 int req_fail(struct req *r, enum err_code code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Adds to the error body (when the request fails) "key": json, a value
+ * already written as JSON that lives as long as the request: the fresh
+ * state of what a 409 was about. */
+void req_error_detail(struct req *r, const char *key, const char *json);
 /* The same with an explicit stable code, e.g. "duplicate_id_card". */
 int req_fail_as(struct req *r, enum err_code code, const char *slug, const char *field,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

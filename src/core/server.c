@@ -156,6 +156,10 @@ static void write_error(struct req *r)
 	else
 		jw_knull(w, "field");
 	jw_kstr(w, "request_id", r->id);
+	if (r->err_key && r->err_json) {
+		jw_key(w, r->err_key);
+		jw_raw(w, r->err_json, strlen(r->err_json));
+	}
 	jw_obj_end(w);
 	jw_obj_end(w);
 }

@@ -2,5 +2,10 @@
 
 const struct module *const modules[] = {
     &system_module, &orgs_module,    &auth_module,    &accounts_module, &apikeys_module,
-    &audit_module,  &members_module, &imports_module, &exports_module,  NULL,
+    &audit_module,  &members_module, &imports_module, &exports_module,  &applications_module, &messages_module, NULL,
+};
+
+const struct appl_type *const appl_types[] = {
+    &join_application,  &transfer_application,   &retain_application,
+    &leave_application, &reactivate_application, NULL,
 };

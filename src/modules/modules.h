@@ -16,5 +16,17 @@ extern const struct module audit_module;
 extern const struct module members_module;
 extern const struct module imports_module;
 extern const struct module exports_module;
+extern const struct module applications_module;
+extern const struct module messages_module;
+
+/* The application types on the approvals engine, NULL-terminated. */
+struct appl_type;
+extern const struct appl_type *const appl_types[];
+
+extern const struct appl_type join_application;
+extern const struct appl_type transfer_application;
+extern const struct appl_type retain_application;
+extern const struct appl_type leave_application;
+extern const struct appl_type reactivate_application;
 
 #endif

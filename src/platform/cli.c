@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "account.h"
+#include "approval.h"
 #include "audit.h"
 #include "core/crypto.h"
 #include "core/db.h"
@@ -168,6 +169,73 @@ static int seed_demo_accounts(struct db *d, struct err *e, int iterations, int *
 	return 0;
 }
 
+/* Three workers of 西安长安精密仪器有限公司 who applied to join online, so
+ * demo-base's 待办 has something to approve. */
+static const struct {
+	const char *username, *real_name, *phone, *id15, *political, *education, *reason;
+} demo_applicants[] = {
+    {"demo-applicant1", "周明", "13800000011", "610103920315211", "03", "21",
+     "本人自愿加入中国工会，遵守工会章程，按期缴纳会费。"},
+    {"demo-applicant2", "吴芳", "13800000012", "610104950708222", "13", "31",
+     "刚入职公司，希望加入工会，参加工会活动。"},
+    {"demo-applicant3", "郑强", "13800000013", "610112880921233", "01", "14",
+     "申请加入工会，请予批准。"},
+};
+
+static int seed_demo_applications(struct db *d, struct err *e, int iterations, int *created)
+{
+	int64_t org = 0;
+	if (org_find_seed(d, e, "demo:1", &org) || !org)
+		return org ? -1 : 0;
+	const struct appl_type *join = approval_type("join");
+	for (size_t i = 0; join && i < sizeof(demo_applicants) / sizeof(demo_applicants[0]); i++) {
+		struct arena a;
+		arena_init(&a);
+		struct account acct;
+		int found = account_find_login(d, e, &a, demo_applicants[i].username, &acct) == 0;
+		char id18[19];
+		int64_t id = 0;
+		int rc = !found && e->code != ERR_NOT_FOUND ? -1 : 0;
+		if (rc == 0 && !found) {
+			id_card_from15(demo_applicants[i].id15, id18);
+			struct account_new n = {.username = demo_applicants[i].username,
+			                        .real_name = demo_applicants[i].real_name,
+			                        .kind = "worker",
+			                        .phone = demo_applicants[i].phone,
+			                        .id_card = id18,
+			                        .password = demo_password,
+			                        .iterations = iterations,
+			                        .is_demo = 1,
+			                        .notice_version = "2026-01"};
+			rc = account_create(d, e, &n, &id);
+		}
+		if (rc == 0 && !found) {
+			(*created)++;
+			struct appl_ctx ctx = {.d = d,
+			                       .e = e,
+			                       .a = &a,
+			                       .actor = id,
+			                       .actor_name = demo_applicants[i].real_name,
+			                       .request_id = "seed",
+			                       .applicant = id,
+			                       .form = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "org_id",
+			                                         (json_int_t)org, "employer",
+			                                         "西安长安精密仪器有限公司", "political",
+			                                         demo_applicants[i].political, "education",
+			                                         demo_applicants[i].education, "employment",
+			                                         "employed", "reason",
+			                                         demo_applicants[i].reason)};
+			int64_t app;
+			rc = approval_submit(&ctx, join, &app);
+			json_decref(ctx.form);
+		}
+		arena_release(&a);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 int cli_seed(struct config *c)
 {
 	struct db *d;
@@ -181,6 +249,7 @@ int cli_seed(struct config *c)
 	cli_audit_row(&row, c->demo ? "cli.seed.demo" : "cli.seed", "");
 	if (db_begin(d, &e) || roles_sync(d, &e) || seed_orgs(d, &e, c->demo, &orgs) ||
 	    (c->demo && seed_demo_accounts(d, &e, c->password_iterations, &accounts)) ||
+	    (c->demo && seed_demo_applications(d, &e, c->password_iterations, &accounts)) ||
 	    audit_append(d, &e, &row) || db_commit(d, &e)) {
 		db_rollback(d);
 		fprintf(stderr, "gonghui seed: %s\n", e.message);

@@ -24,14 +24,19 @@ static const char *const industries[] = {
 /* Invented employers, for demos and for scope tests: 西安's cadres must
  * see the first four and never the two in 宝鸡. */
 static const struct {
-	const char *parent_key, *type, *name;
+	const char *parent_key, *type, *name, *employer, *credit_code;
 } demo_orgs[] = {
-    {"div:610103", "base", "西安长安精密仪器有限公司工会"},
-    {"div:610103", "base", "西安碑林书苑文化传媒有限公司工会"},
-    {"div:610113", "joint", "西安雁塔软件园联合工会"},
-    {"div:610113", "base", "西安雁南智联物流有限公司工会"},
-    {"div:610302", "base", "宝鸡渭滨新材钛业有限公司工会"},
-    {"div:610303", "base", "宝鸡金台农机装备有限公司工会"},
+    {"div:610103", "base", "西安长安精密仪器有限公司工会", "西安长安精密仪器有限公司",
+     "91610103MA6TX1A274"},
+    {"div:610103", "base", "西安碑林书苑文化传媒有限公司工会", "西安碑林书苑文化传媒有限公司",
+     "91610103MA6TX2B34Q"},
+    {"div:610113", "joint", "西安雁塔软件园联合工会", NULL, NULL},
+    {"div:610113", "base", "西安雁南智联物流有限公司工会", "西安雁南智联物流有限公司",
+     "91610113MA6U03C422"},
+    {"div:610302", "base", "宝鸡渭滨新材钛业有限公司工会", "宝鸡渭滨新材钛业有限公司",
+     "91610302MA6X04D52H"},
+    {"div:610303", "base", "宝鸡金台农机装备有限公司工会", "宝鸡金台农机装备有限公司",
+     "91610303MA6X05E6XH"},
 };
 
 struct seeder {
@@ -137,6 +142,14 @@ static int seed_demo(struct seeder *s)
 		if (seed_require(s, demo_orgs[i].parent_key, &parent) ||
 		    seed_ensure(s, key, parent, "base", demo_orgs[i].type, demo_orgs[i].name, NULL,
 		                i + 1, &id))
+			return -1;
+		if (demo_orgs[i].employer &&
+		    db_exec(s->d, s->e,
+		            "UPDATE orgs SET employer_name = $2, employer_credit_code = $3 "
+		            "WHERE id = $1 AND employer_credit_code IS NULL",
+		            DB_ARGS(DB_INT(id), DB_TEXT(demo_orgs[i].employer),
+		                    DB_TEXT(demo_orgs[i].credit_code)),
+		            NULL))
 			return -1;
 	}
 	return 0;

@@ -7,19 +7,9 @@ import { promisify } from 'node:util'
 
 import { Client, login } from '../lib/client.mjs'
 import { dbKinds, gonghuiBin, repoRoot, startServer } from '../lib/server.mjs'
+import { sql } from '../lib/sql.mjs'
 
 const run = promisify(execFile)
-
-/** Runs one SQL statement on the server's database behind its back; resolves its output. */
-async function sql(srv, db, stmt) {
-  if (db === 'sqlite') {
-    const file = srv.dbUrl.slice('sqlite:'.length)
-    const { stdout } = await run('sqlite3', ['-cmd', '.timeout 5000', file, stmt])
-    return stdout.trim()
-  }
-  const { stdout } = await run('psql', [srv.dbUrl, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', stmt])
-  return stdout.trim()
-}
 
 /** A copy of the log to put tampered rows back from (made once, before the first change). */
 const backup = (srv, db) => sql(srv, db, 'CREATE TABLE IF NOT EXISTS audit_backup AS SELECT * FROM audit_log')

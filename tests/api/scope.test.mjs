@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 
-import { Client, login, smsCode } from '../lib/client.mjs'
+import { Client, login, registerWorker, smsCode } from '../lib/client.mjs'
 import { dbKinds, gonghuiBin, startServer } from '../lib/server.mjs'
 
 const routes = execFileSync(gonghuiBin(), ['routes'], { encoding: 'utf8' })
@@ -40,6 +40,9 @@ const outside = {
   'GET /api/v1/imports/:id/report': { as: 'xian', id: (f) => f.baojiImport },
   'POST /api/v1/imports/:id/commit': { as: 'xian', id: (f) => f.baojiImport },
   'POST /api/v1/imports/:id/cancel': { as: 'xian', id: (f) => f.baojiImport },
+  'GET /api/v1/applications/:id': { as: 'xian', id: (f) => f.baojiApplication },
+  'POST /api/v1/applications/:id/actions': { as: 'xian', id: (f) => f.baojiApplication, body: () => ({ action: 'approve' }) },
+  'POST /api/v1/me/messages/:id/read': { as: 'xian', id: (f) => f.otherMessage },
 }
 
 /** A cadre made by demo-sysadmin at orgId with role, past the second factor
@@ -104,6 +107,12 @@ for (const db of dbKinds()) {
       })
       assert.equal(up.status, 202)
       f.baojiImport = (await up.json()).id
+      // a worker's 入会 application to a 宝鸡 union, and the message it sent them
+      const worker = await registerWorker(srv)
+      const applied = await worker.client.post('/applications', { type: 'join', org_id: baojiBase.id, employer: '宝鸡某公司' })
+      assert.equal(applied.status, 201, JSON.stringify(applied.body))
+      f.baojiApplication = applied.body.id
+      f.otherMessage = (await worker.client.get('/me/messages')).body.items[0].id
       const other = await login(srv, 'demo-base')
       f.otherSession = (await other.get('/me/sessions')).body.items[0].id
     })
