@@ -32,7 +32,7 @@ CREATE TABLE applications (
 	closed_at BIGINT
 );
 CREATE INDEX applications_applicant ON applications (applicant_id, id);
--- the inbox: a city's pending work by deadline, and a small union's own
+-- the overdue sweep by deadline; the inbox: a scope's pending work by path
 CREATE INDEX applications_pending ON applications (due_at, id) WHERE state = 'pending';
 CREATE INDEX applications_pending_org ON applications (org_path, due_at, id) WHERE state = 'pending';
 

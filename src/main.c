@@ -14,6 +14,7 @@
 #include "modules/modules.h"
 #include "platform/approval.h"
 #include "platform/cli.h"
+#include "platform/gen_applications.h"
 #include "platform/gen_members.h"
 #include "platform/hooks.h"
 #include "platform/import_cli.h"
@@ -146,6 +147,8 @@ static const struct command {
     {"user", cli_user, "user add|passwd|lock|unlock: accounts from the command line"},
     {"audit", cli_audit, "audit verify: check the audit log's chain"},
     {"gen-members", cli_gen_members, "write a synthetic member CSV for tests and benchmarks"},
+    {"gen-applications", cli_gen_applications,
+     "gen-applications --count N --org ID: workers with pending join applications, for benchmarks"},
     {"import", cli_import,
      "import members FILE --org ID [--commit]: bulk import with an error report"},
     {"routes", cmd_routes, "list every API route with its permission"},

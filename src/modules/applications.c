@@ -28,6 +28,7 @@ static int get_one(struct req *r);
 static int act(struct req *r);
 static int get_holidays(struct req *r);
 static int put_holidays(struct req *r);
+static void fresh_state(struct req *r, int64_t id, int reviewer);
 
 static const struct route routes[] = {
     {"GET", "/api/v1/application-types", list_types, NULL, ROUTE_SELF},
@@ -307,6 +308,8 @@ static int submit(struct req *r)
 	int64_t id;
 	int rc = approval_submit(&c, t, &id);
 	json_decref(c.form);
+	if (rc && c.open_id)
+		fresh_state(r, c.open_id, 0);
 	struct appl app;
 	if (rc || approval_get(r->db, &r->err, &r->arena, id, &app))
 		return -1;
@@ -394,9 +397,10 @@ struct inbox_query {
 
 static int inbox_where(struct req *r, struct inbox_query *q, int64_t now)
 {
-	q->p = access_params(r, 8);
+	const char *path = "a.org_path";
+	q->p = access_params(r, 10);
 	q->n = 0;
-	const char *scope = access_scope_sql(r, "a.org_path", 1, q->p, &q->n);
+	const char *scope = access_scope_sql(r, path, 1, q->p, &q->n);
 	int len = snprintf(q->sql, sizeof(q->sql), " WHERE a.state = 'pending' AND %s", scope);
 	const char *type = req_query(r, "type");
 	if (type && *type) {
@@ -422,8 +426,8 @@ static int inbox_where(struct req *r, struct inbox_query *q, int64_t now)
 		access_subtree_hi(o.path, hi, ORG_PATH_MAX);
 		q->p[q->n++] = DB_TEXT(o.path);
 		q->p[q->n++] = DB_TEXT(hi);
-		len += snprintf(q->sql + len, sizeof(q->sql) - len,
-		                " AND a.org_path >= $%d AND a.org_path < $%d", q->n - 1, q->n);
+		len += snprintf(q->sql + len, sizeof(q->sql) - len, " AND %s >= $%d AND %s < $%d",
+		                path, q->n - 1, path, q->n);
 	}
 	const char *text = req_query(r, "q");
 	if (text && *text) {
@@ -436,6 +440,9 @@ static int inbox_where(struct req *r, struct inbox_query *q, int64_t now)
 	return len < (int)sizeof(q->sql) ? 0 : req_fail(r, ERR_INTERNAL, NULL, NULL);
 }
 
+/* Pending work in scope, soonest deadline first: the pending rows of the
+ * scope come from the partial index on (org_path, due_at, id), and only
+ * their ids go through the sort before the page's rows are read. */
 static int inbox(struct req *r)
 {
 	int limit;
@@ -449,23 +456,21 @@ static int inbox(struct req *r)
 	if (inbox_where(r, &q, now))
 		return -1;
 	int64_t total = 0, late = 0;
-	if (!cursor) {
-		struct db_rows *rs;
-		if (db_query(r->db, &r->err,
-		             arena_printf(&r->arena,
-		                          "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.due_at < %lld "
-		                          "THEN 1 ELSE 0 END), 0) FROM applications a%s",
-		                          (long long)now, q.sql),
-		             q.n, q.p, &rs))
-			return -1;
-		if (db_step(rs, &r->err) == 1) {
-			total = db_col_int(rs, 0);
-			late = db_col_int(rs, 1);
-		}
-		db_rows_close(rs);
-		if (r->err.code)
-			return -1;
+	struct db_rows *rs;
+	if (db_query(r->db, &r->err,
+	             arena_printf(&r->arena,
+	                          "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.due_at < %lld "
+	                          "THEN 1 ELSE 0 END), 0) FROM applications a%s",
+	                          (long long)now, q.sql),
+	             q.n, q.p, &rs))
+		return -1;
+	if (db_step(rs, &r->err) == 1) {
+		total = db_col_int(rs, 0);
+		late = db_col_int(rs, 1);
 	}
+	db_rows_close(rs);
+	if (r->err.code)
+		return -1;
 	const char *page = "";
 	if (cursor) {
 		q.p[q.n++] = DB_INT(cdue);
@@ -475,13 +480,16 @@ static int inbox(struct req *r)
 		                    q.n - 1, q.n - 1, q.n);
 	}
 	q.p[q.n++] = DB_INT(limit + 1);
-	struct db_rows *rs;
-	if (db_query(r->db, &r->err,
-	             arena_printf(&r->arena,
-	                          "SELECT " APPL_COLUMNS " FROM " APPL_FROM
-	                          "%s%s ORDER BY a.due_at, a.id LIMIT $%d",
-	                          q.sql, page, q.n),
-	             q.n, q.p, &rs))
+	/* the page's ids first, so a sort carries ids and not whole rows */
+	if (db_query(
+	        r->db, &r->err,
+	        arena_printf(&r->arena,
+	                     "SELECT " APPL_COLUMNS " FROM (SELECT a.id FROM applications a"
+	                     "%s%s ORDER BY a.due_at, a.id LIMIT $%d) p "
+	                     "JOIN applications a ON a.id = p.id JOIN orgs o ON o.id = a.org_id "
+	                     "ORDER BY a.due_at, a.id",
+	                     q.sql, page, q.n),
+	        q.n, q.p, &rs))
 		return -1;
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -507,10 +515,8 @@ static int inbox(struct req *r)
 		    arena_printf(&r->arena, "%lld:%lld", (long long)app.due_at, (long long)app.id));
 	else
 		jw_knull(w, "next_cursor");
-	if (!cursor) {
-		jw_kint(w, "total", total);
-		jw_kint(w, "overdue", late);
-	}
+	jw_kint(w, "total", total);
+	jw_kint(w, "overdue", late);
 	jw_obj_end(w);
 	return 0;
 }

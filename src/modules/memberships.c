@@ -86,8 +86,10 @@ static int named_union(struct appl_ctx *c, json_t *clean, struct org *o)
 			return -1;
 		json_object_set_new(clean, "employer_credit_code", json_string(code));
 	}
-	if (id > 0)
+	if (id > 0) {
+		json_object_set_new(clean, "org_id", json_integer(id));
 		return base_union(c, id, "org_id", o);
+	}
 	if (!code)
 		return 0;
 	int64_t found = 0;

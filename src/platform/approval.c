@@ -70,6 +70,17 @@ static const char *form_text(struct appl_ctx *c)
 	return out;
 }
 
+/* A reviewer's comment inside a sentence: without its own final stop. */
+static const char *clause(struct arena *a, const char *comment)
+{
+	size_t n = strlen(comment);
+	while (n >= 3 && !memcmp(comment + n - 3, "。", 3))
+		n -= 3;
+	while (n > 0 && (comment[n - 1] == '.' || comment[n - 1] == ' '))
+		n--;
+	return arena_strndup(a, comment, n);
+}
+
 static const char *open_key(struct appl_ctx *c, const struct appl_type *t, int64_t applicant)
 {
 	return t->group ? arena_printf(c->a, "%s:%lld", t->group, (long long)applicant) : NULL;
@@ -133,11 +144,13 @@ int approval_submit(struct appl_ctx *c, const struct appl_type *t, int64_t *id)
 		int64_t open = 0;
 		struct err e2 = {0};
 		if (db_query_int(c->d, &e2, "SELECT id FROM applications WHERE open_key = $1",
-		                 DB_ARGS(DB_TEXT(key)), &open) == 0)
+		                 DB_ARGS(DB_TEXT(key)), &open) == 0) {
+			c->open_id = open;
 			return err_set(
 			    c->e, ERR_CONFLICT, "application_open", "type",
 			    "您已有一份办理中的申请（编号 %lld），请等待结果或撤回后再申请",
 			    (long long)open);
+		}
 		if (e2.code != ERR_NOT_FOUND) {
 			*c->e = e2;
 			return -1;
@@ -343,14 +356,14 @@ int approval_act(struct appl_ctx *c, const struct appl_action *act)
 		n.due_at = 0;
 		n.closes = 1;
 		title = arena_printf(c->a, "%s未通过", tname);
-		body =
-		    arena_printf(c->a, "%s未通过您的%s。理由：%s", held.name, tname, act->comment);
+		body = arena_printf(c->a, "%s未通过您的%s。理由：%s。", held.name, tname,
+		                    clause(c->a, act->comment));
 	} else if (!strcmp(a, "return")) {
 		n.state = "returned";
 		n.due_at = 0;
 		title = arena_printf(c->a, "%s被退回修改", tname);
 		body = arena_printf(c->a, "%s退回了您的%s：%s。请修改后重新提交。", held.name,
-		                    tname, act->comment);
+		                    tname, clause(c->a, act->comment));
 	} else if (!strcmp(a, "withdraw")) {
 		n.state = "withdrawn";
 		n.due_at = 0;

@@ -45,6 +45,7 @@ struct appl_ctx {
 	int64_t place_org;       /* approve: a union the reviewer chose, or 0 */
 	const char *result;      /* approve: JSON kept as the application's result */
 	const char *result_text; /* approve: a sentence for the applicant's message */
+	int64_t open_id;         /* submit refused: the applicant's open application */
 };
 
 struct appl_step {

@@ -21,7 +21,7 @@
 static const char *demo_password = "Demo@2026";
 
 /* Opens the database, checks that its schema is current, loads the keys. */
-static int open_ready(struct config *c, struct db **d, struct err *e)
+int cli_open(struct config *c, struct db **d, struct err *e)
 {
 	int have = 0;
 	if (db_open(c->db, d, e))
@@ -240,7 +240,7 @@ int cli_seed(struct config *c)
 {
 	struct db *d;
 	struct err e;
-	if (open_ready(c, &d, &e)) {
+	if (cli_open(c, &d, &e)) {
 		fprintf(stderr, "gonghui seed: %s\n", e.message);
 		return 1;
 	}
@@ -384,7 +384,7 @@ int cli_user(struct config *c)
 	struct db *d;
 	struct err e;
 	err_clear(&e);
-	if (open_ready(c, &d, &e)) {
+	if (cli_open(c, &d, &e)) {
 		fprintf(stderr, "gonghui user: %s\n", e.message);
 		return 1;
 	}
@@ -404,7 +404,7 @@ int cli_audit(struct config *c)
 	}
 	struct db *d;
 	struct err e;
-	if (open_ready(c, &d, &e)) {
+	if (cli_open(c, &d, &e)) {
 		fprintf(stderr, "gonghui audit: %s\n", e.message);
 		return 1;
 	}

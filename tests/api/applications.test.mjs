@@ -87,6 +87,7 @@ for (const db of dbKinds()) {
       const again = await w.client.post('/applications', joinForm())
       assert.equal(again.status, 409)
       assert.equal(again.body.error.code, 'application_open')
+      assert.equal(again.body.error.current.id, app.id, 'the open one comes with the refusal')
 
       // the base union, the city and the province all see it pending
       for (const c of [base, xian, province]) {
@@ -178,7 +179,7 @@ for (const db of dbKinds()) {
       const bare = await base.post(`/applications/${app.id}/actions`, { action: 'return' })
       assert.equal(bare.status, 400)
       assert.equal(bare.body.error.field, 'comment')
-      const ret = await base.post(`/applications/${app.id}/actions`, { action: 'return', comment: '请写明入会申请书' })
+      const ret = await base.post(`/applications/${app.id}/actions`, { action: 'return', comment: '请写明入会申请书。' })
       assert.equal(ret.body.state, 'returned')
       assert.equal(ret.body.due_at, null)
       const late = await base.post(`/applications/${app.id}/actions`, { action: 'approve' })
@@ -201,8 +202,21 @@ for (const db of dbKinds()) {
       assert.deepEqual(gone.body.timeline.map((e) => e.action), ['submit', 'return', 'resubmit', 'withdraw'])
       const next = await w.client.post('/applications', joinForm())
       assert.equal(next.status, 201, 'a withdrawn application no longer blocks a new one')
-      const titles = (await w.client.get('/me/messages')).body.items.map((m) => m.title)
+      const msgs = (await w.client.get('/me/messages')).body.items
+      const titles = msgs.map((m) => m.title)
       assert.ok(titles.includes('入会申请被退回修改') && titles.includes('入会申请已撤回'))
+      const returned = msgs.find((m) => m.title === '入会申请被退回修改')
+      assert.match(returned.body, /请写明入会申请书。请修改后重新提交。$/, 'one full stop, not two')
+    })
+
+    test('a union chosen from the search survives a resubmission without a new form', async () => {
+      const w = await registerWorker(srv)
+      const app = (await w.client.post('/applications', joinForm({ employer_credit_code: undefined, org_id: orgs.changan.org_id }))).body
+      assert.equal(app.form.org_id, orgs.changan.org_id)
+      await base.post(`/applications/${app.id}/actions`, { action: 'return', comment: '请核对' })
+      const again = await w.client.post(`/applications/${app.id}/actions`, { action: 'resubmit' })
+      assert.equal(again.status, 200, JSON.stringify(again.body))
+      assert.equal(again.body.org_name, CHANGAN)
     })
 
     test('two reviewers approve at once: one wins, the other gets 409 and the fresh state', async () => {

@@ -278,13 +278,15 @@ for (const db of dbKinds()) {
         await screenshot(page, `portal-me-not-member-${db}`)
 
         await none.getByTestId('to-join').tap()
-        await page.locator('.van-toast').getByText('即将开放').waitFor(VISIBLE)
+        await page.waitForURL(server.url + '/apply/join')
+        await page.getByTestId('join-form').waitFor(VISIBLE)
 
         // 电子会员证 from the list says the same.
         await page.goto(server.url + '/card/mine')
         const none2 = page.getByTestId('not-member')
         await none2.getByText('您还不是工会会员', { exact: true }).waitFor(VISIBLE)
         await none2.getByText('可以在“我要入会”中申请').waitFor(VISIBLE)
+        await none2.getByTestId('to-join').waitFor(VISIBLE)
         await screenshot(page, `portal-card-not-member-${db}`)
 
         assert.deepEqual(errors, [])

@@ -26,6 +26,36 @@ const routes = [
     meta: { title: '修改密码', auth: true },
   },
   {
+    path: '/apply/join',
+    name: 'apply-join',
+    component: () => import('./pages/ApplyJoin.vue'),
+    meta: { title: '我要入会', auth: true },
+  },
+  {
+    path: '/apply/transfer',
+    name: 'apply-transfer',
+    component: () => import('./pages/ApplyTransfer.vue'),
+    meta: { title: '我要转会', auth: true },
+  },
+  {
+    path: '/apply/membership',
+    name: 'apply-membership',
+    component: () => import('./pages/ApplyMembership.vue'),
+    meta: { title: '会籍变更', auth: true },
+  },
+  {
+    path: '/applications',
+    name: 'applications',
+    component: () => import('./pages/Applications.vue'),
+    meta: { title: '我的申请', auth: true },
+  },
+  {
+    path: '/applications/:id',
+    name: 'application',
+    component: () => import('./pages/ApplicationDetail.vue'),
+    meta: { title: '申请详情', auth: true },
+  },
+  {
     path: '/card/mine',
     name: 'card-mine',
     component: () => import('./pages/CardMine.vue'),

@@ -1,8 +1,8 @@
 // The portal's service entries. A business area that gets built sets `to` (a route
 // path); entries without one show "即将开放" when tapped.
 export const services = [
-  { key: 'join', name: '入会', desc: '职工在线申请加入工会', icon: 'add-square', color: '#c8161d' },
-  { key: 'transfer', name: '转会', desc: '工作变动后转移会员关系', icon: 'exchange', color: '#e4572e' },
+  { key: 'join', name: '入会', desc: '职工在线申请加入工会', icon: 'add-square', color: '#c8161d', to: '/apply/join' },
+  { key: 'transfer', name: '转会', desc: '工作变动后转移会员关系', icon: 'exchange', color: '#e4572e', to: '/apply/transfer' },
   { key: 'hardship', name: '困难帮扶', desc: '困难职工申请帮扶救助', icon: 'like', color: '#d63864' },
   { key: 'legal', name: '法律援助', desc: '劳动维权与法律咨询', icon: 'shield-o', color: '#2f6fd6' },
   { key: 'sanatorium', name: '疗休养', desc: '职工疗休养报名', icon: 'hotel-o', color: '#17a2a0' },

@@ -3,6 +3,7 @@
 import {
   Locale,
   Button,
+  Cascader,
   Cell,
   CellGroup,
   Checkbox,
@@ -16,7 +17,13 @@ import {
   Loading,
   NavBar,
   NoticeBar,
+  Picker,
   Popup,
+  Radio,
+  RadioGroup,
+  Search,
+  Step,
+  Steps,
   Tabbar,
   TabbarItem,
   Tag,
@@ -25,6 +32,7 @@ import zhCN from 'vant/es/locale/lang/zh-CN'
 
 import 'vant/es/style/base.css'
 import 'vant/es/button/style/index'
+import 'vant/es/cascader/style/index'
 import 'vant/es/cell/style/index'
 import 'vant/es/cell-group/style/index'
 import 'vant/es/checkbox/style/index'
@@ -38,7 +46,13 @@ import 'vant/es/icon/style/index'
 import 'vant/es/loading/style/index'
 import 'vant/es/nav-bar/style/index'
 import 'vant/es/notice-bar/style/index'
+import 'vant/es/picker/style/index'
 import 'vant/es/popup/style/index'
+import 'vant/es/radio/style/index'
+import 'vant/es/radio-group/style/index'
+import 'vant/es/search/style/index'
+import 'vant/es/step/style/index'
+import 'vant/es/steps/style/index'
 import 'vant/es/tabbar/style/index'
 import 'vant/es/tabbar-item/style/index'
 import 'vant/es/tag/style/index'
@@ -48,6 +62,7 @@ import 'vant/es/dialog/style/index'
 
 const components = [
   Button,
+  Cascader,
   Cell,
   CellGroup,
   Checkbox,
@@ -61,7 +76,13 @@ const components = [
   Loading,
   NavBar,
   NoticeBar,
+  Picker,
   Popup,
+  Radio,
+  RadioGroup,
+  Search,
+  Step,
+  Steps,
   Tabbar,
   TabbarItem,
   Tag,
