@@ -61,7 +61,7 @@ int member_validate(const struct member_input *in, struct err *e)
 	return 0;
 }
 
-/* The 会员证号: the org's division (or 610000), the year joined, six random digits. */
+/* The 会员证号: 61, the year joined, eight random digits. */
 static void make_card_no(const char *joined_on, char out[20])
 {
 	unsigned char r[4];
@@ -215,7 +215,7 @@ int member_create(struct db *d, struct err *e, const struct member_input *in, co
 	                   .migrant = in->migrant > 0,
 	                   .flexible = in->flexible > 0,
 	                   .joined_on = in->joined_on};
-	/* the card number is random: on the rare clash, draw again */
+	/* the card number is random: on a clash, draw again */
 	for (int attempt = 0;; attempt++) {
 		make_card_no(in->joined_on, card);
 		if (db_query_int(
@@ -228,7 +228,7 @@ int member_create(struct db *d, struct err *e, const struct member_input *in, co
 		        "$2, "
 		        "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
 		        "$19, "
-		        "$20, $21, $22, $23, $23) RETURNING id",
+		        "$20, $21, $22, $23, $23) ON CONFLICT (card_no) DO NOTHING RETURNING id",
 		        DB_ARGS(
 		            DB_INT(in->org_id), DB_TEXT(org_path), DB_TEXT(in->name),
 		            DB_TEXT(initials), alt[0] ? DB_TEXT(alt) : DB_NULL, DB_TEXT(id_hash),
@@ -242,17 +242,18 @@ int member_create(struct db *d, struct err *e, const struct member_input *in, co
 		            DB_TEXT(card), DB_TEXT(m.status), DB_INT(now)),
 		        id) == 0)
 			break;
-		if (e->code != ERR_CONFLICT || attempt == 3)
-			goto out;
-		/* a concurrent filing of the same person, or a card number clash */
-		if (db_query_int(d, e, "SELECT org_id FROM members WHERE id_card_hash = $1",
-		                 DB_ARGS(DB_TEXT(id_hash)), &holder) == 0) {
-			*holder_org = holder;
-			err_set(e, ERR_CONFLICT, "already_member", "id_card",
-			        "该身份证号已登记为会员");
-			goto out;
+		/* no row: the card number was taken (a statement that failed would
+		 * end the transaction on PostgreSQL, so a clash must not fail) */
+		if (e->code == ERR_NOT_FOUND && attempt < 5) {
+			err_clear(e);
+			continue;
 		}
-		err_clear(e);
+		if (e->code == ERR_NOT_FOUND)
+			err_set(e, ERR_INTERNAL, NULL, NULL, "会员证号生成失败，请重试");
+		/* the same person, filed by someone else at this moment */
+		if (e->code == ERR_CONFLICT)
+			err_set(e, ERR_CONFLICT, "already_member", "id_card", "该身份证号已登记为会员");
+		goto out;
 	}
 	if (member_stats_apply(d, e, org_path,
 	                       &(struct member_dims){.gender = m.gender,

@@ -10,6 +10,8 @@ import 'element-plus/es/components/progress/style/css'
 import 'element-plus/es/components/radio-button/style/css'
 import 'element-plus/es/components/step/style/css'
 import 'element-plus/es/components/steps/style/css'
+import 'element-plus/es/components/tab-pane/style/css'
+import 'element-plus/es/components/tabs/style/css'
 import 'element-plus/es/components/table/style/css'
 import 'element-plus/es/components/table-column/style/css'
 import 'element-plus/es/components/timeline/style/css'
@@ -28,6 +30,8 @@ export {
   ElRadioButton,
   ElStep,
   ElSteps,
+  ElTabPane,
+  ElTabs,
   ElTable,
   ElTableColumn,
   ElTimeline,

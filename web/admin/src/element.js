@@ -4,6 +4,7 @@
 import {
   ElAlert,
   ElAside,
+  ElBadge,
   ElBreadcrumb,
   ElBreadcrumbItem,
   ElButton,
@@ -37,6 +38,7 @@ import {
 import 'element-plus/es/components/base/style/css'
 import 'element-plus/es/components/alert/style/css'
 import 'element-plus/es/components/aside/style/css'
+import 'element-plus/es/components/badge/style/css'
 import 'element-plus/es/components/breadcrumb/style/css'
 import 'element-plus/es/components/breadcrumb-item/style/css'
 import 'element-plus/es/components/button/style/css'
@@ -72,6 +74,7 @@ import 'element-plus/es/components/message-box/style/css'
 const components = [
   ElAlert,
   ElAside,
+  ElBadge,
   ElBreadcrumb,
   ElBreadcrumbItem,
   ElButton,

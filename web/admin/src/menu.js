@@ -1,8 +1,10 @@
 // The console's left menu; an entry shows when the cadre holds its permission (GET /me).
-import { Monitor, OfficeBuilding, User, Lock, Key, Document, Avatar, PieChart, Upload } from '@element-plus/icons-vue'
+// `badge: 'inbox'` puts the number of pending applications on the entry.
+import { Monitor, OfficeBuilding, User, Lock, Key, Document, Avatar, PieChart, Upload, Stamp, Calendar } from '@element-plus/icons-vue'
 
 export const menu = [
   { path: '/', name: 'dashboard', title: '工作台', icon: Monitor, perm: null },
+  { path: '/inbox', name: 'inbox', title: '待办', icon: Stamp, perm: 'applications.review', badge: 'inbox' },
   { path: '/orgs', name: 'orgs', title: '组织管理', icon: OfficeBuilding, perm: 'orgs.read' },
   { path: '/members', name: 'members', title: '会员管理', icon: Avatar, perm: 'members.read' },
   { path: '/members/stats', name: 'member-stats', title: '会员统计', icon: PieChart, perm: 'members.read' },
@@ -10,5 +12,6 @@ export const menu = [
   { path: '/accounts', name: 'accounts', title: '账号管理', icon: User, perm: 'accounts.read' },
   { path: '/roles', name: 'roles', title: '角色权限', icon: Lock, perm: 'accounts.manage' },
   { path: '/api-keys', name: 'api-keys', title: '接口密钥', icon: Key, perm: 'apikeys.manage' },
+  { path: '/holidays', name: 'holidays', title: '节假日设置', icon: Calendar, perm: 'calendar.manage' },
   { path: '/audit', name: 'audit', title: '审计日志', icon: Document, perm: 'audit.read' },
 ]

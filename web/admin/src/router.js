@@ -17,6 +17,18 @@ const routes = [
     children: [
       { path: '', name: 'dashboard', component: Dashboard, meta: { title: '工作台' } },
       {
+        path: 'inbox',
+        name: 'inbox',
+        component: () => import('./pages/Inbox.vue'),
+        meta: { title: '待办', perm: 'applications.review' },
+      },
+      {
+        path: 'applications/:id(\\d+)',
+        name: 'application',
+        component: () => import('./pages/ApplicationDetail.vue'),
+        meta: { title: '申请详情', perm: 'applications.review', menu: '/inbox', parent: { title: '待办', path: '/inbox' } },
+      },
+      {
         path: 'orgs',
         name: 'orgs',
         component: () => import('./pages/Orgs.vue'),
@@ -57,6 +69,12 @@ const routes = [
         name: 'api-keys',
         component: () => import('./pages/ApiKeys.vue'),
         meta: { title: '接口密钥', perm: 'apikeys.manage' },
+      },
+      {
+        path: 'holidays',
+        name: 'holidays',
+        component: () => import('./pages/Holidays.vue'),
+        meta: { title: '节假日设置', perm: 'calendar.manage' },
       },
       {
         path: 'audit',
