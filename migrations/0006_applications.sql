@@ -1,11 +1,6 @@
 -- The approvals engine (申请与审批): applications of every type, their
 -- timeline, the messages they send, and the holiday list that deadlines skip.
 
--- A base union's employer, by which a 入会 application finds its union.
-ALTER TABLE orgs ADD COLUMN employer_name TEXT;
-ALTER TABLE orgs ADD COLUMN employer_credit_code TEXT;
-CREATE INDEX orgs_employer_code ON orgs (employer_credit_code);
-
 CREATE TABLE applications (
 	id {{id}},
 	type TEXT NOT NULL,

@@ -97,11 +97,12 @@ static int find_employers(struct req *r)
 	struct db_rows *rs;
 	if (db_query(
 	        r->db, &r->err,
-	        "SELECT o.id, o.name, o.employer_name, o.employer_credit_code, p.name "
-	        "FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id "
-	        "WHERE o.level = 'base' AND o.status = 'active' AND (o.employer_credit_code = $1 "
-	        "OR o.employer_name LIKE $2 ESCAPE '\\' OR o.name LIKE $2 ESCAPE '\\') "
-	        "ORDER BY o.name, o.id LIMIT 20",
+	        "SELECT o.id, o.name, m.name, m.credit_code, p.name "
+	        "FROM orgs o LEFT JOIN org_employers m ON m.org_id = o.id "
+	        "LEFT JOIN orgs p ON p.id = o.parent_id "
+	        "WHERE o.level = 'base' AND o.status = 'active' AND (m.credit_code = $1 "
+	        "OR m.name LIKE $2 ESCAPE '\\' OR o.name LIKE $2 ESCAPE '\\') "
+	        "ORDER BY o.name, o.id, m.id LIMIT 20",
 	        DB_ARGS(DB_TEXT(q), DB_TEXT(like_anywhere(&r->arena, q))), &rs))
 		return -1;
 	struct jw *w = req_json(r);

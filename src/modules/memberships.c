@@ -95,8 +95,7 @@ static int named_union(struct appl_ctx *c, json_t *clean, struct org *o)
 	int64_t found = 0;
 	struct err e2 = {0};
 	if (db_query_int(c->d, &e2,
-	                 "SELECT id FROM orgs WHERE employer_credit_code = $1 AND level = 'base' "
-	                 "AND status = 'active' ORDER BY id LIMIT 1",
+	                 "SELECT org_id FROM org_employers WHERE active_key = $1",
 	                 DB_ARGS(DB_TEXT(code)), &found)) {
 		if (e2.code != ERR_NOT_FOUND) {
 			*c->e = e2;

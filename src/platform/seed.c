@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "platform/divisions.h"
 #include "platform/org.h"
@@ -145,10 +146,10 @@ static int seed_demo(struct seeder *s)
 			return -1;
 		if (demo_orgs[i].employer &&
 		    db_exec(s->d, s->e,
-		            "UPDATE orgs SET employer_name = $2, employer_credit_code = $3 "
-		            "WHERE id = $1 AND employer_credit_code IS NULL",
+		            "INSERT INTO org_employers (org_id, name, credit_code, active_key, "
+		            "created_at) VALUES ($1, $2, $3, $3, $4) ON CONFLICT (active_key) DO NOTHING",
 		            DB_ARGS(DB_INT(id), DB_TEXT(demo_orgs[i].employer),
-		                    DB_TEXT(demo_orgs[i].credit_code)),
+		                    DB_TEXT(demo_orgs[i].credit_code), DB_INT((int64_t)time(NULL))),
 		            NULL))
 			return -1;
 	}

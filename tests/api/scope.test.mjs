@@ -25,6 +25,10 @@ const fill = (path, id = 1) => path.replace(/:[a-z_]+/g, String(id)).replace('/a
 const outside = {
   'GET /api/v1/orgs/:id': { as: 'xian', id: (f) => f.baoji },
   'GET /api/v1/orgs/:id/children': { as: 'xian', id: (f) => f.baoji },
+  'PATCH /api/v1/orgs/:id': { as: 'xian', id: (f) => f.baoji, body: () => ({ version: 1, address: 'x' }) },
+  'GET /api/v1/orgs/:id/history': { as: 'xian', id: (f) => f.baoji },
+  'POST /api/v1/orgs/:id/merge': { as: 'xian', id: (f) => f.baoji, body: (f) => ({ into_id: f.xianId }) },
+  'POST /api/v1/orgs/:id/dissolve': { as: 'xian', id: (f) => f.baoji, body: () => ({ reason: '测试' }) },
   'GET /api/v1/accounts/:id': { as: 'xian', id: (f) => f.sysadminId },
   'POST /api/v1/accounts/:id/bindings': { as: 'xian', id: (f) => f.sysadminId, body: (f) => ({ org_id: f.xianId, role_code: 'base_work', scope: 'org' }) },
   'DELETE /api/v1/bindings/:id': { as: 'xian', id: (f) => f.provinceBinding },
@@ -43,6 +47,7 @@ const outside = {
   'GET /api/v1/applications/:id': { as: 'xian', id: (f) => f.baojiApplication },
   'POST /api/v1/applications/:id/actions': { as: 'xian', id: (f) => f.baojiApplication, body: () => ({ action: 'approve' }) },
   'POST /api/v1/me/messages/:id/read': { as: 'xian', id: (f) => f.otherMessage },
+  'GET /api/v1/attachments/:id': { as: 'member', id: (f) => f.otherAttachment },
 }
 
 /** A cadre made by demo-sysadmin at orgId with role, past the second factor
@@ -113,6 +118,14 @@ for (const db of dbKinds()) {
       assert.equal(applied.status, 201, JSON.stringify(applied.body))
       f.baojiApplication = applied.body.id
       f.otherMessage = (await worker.client.get('/me/messages')).body.items[0].id
+      // another worker's attachment, not yet linked to anything
+      const file = await fetch(`${srv.url}/api/v1/attachments?name=a.txt`, {
+        method: 'POST',
+        headers: { Cookie: worker.client.cookie, 'X-CSRF-Token': worker.client.csrf, 'Content-Type': 'text/plain' },
+        body: '材料\n',
+      })
+      assert.equal(file.status, 201)
+      f.otherAttachment = (await file.json()).id
       const other = await login(srv, 'demo-base')
       f.otherSession = (await other.get('/me/sessions')).body.items[0].id
     })
