@@ -7,5 +7,5 @@ const struct module *const modules[] = {
 
 const struct appl_type *const appl_types[] = {
     &join_application,  &transfer_application,   &retain_application,
-    &leave_application, &reactivate_application, NULL,
+    &leave_application, &reactivate_application, &establish_application, NULL,
 };

@@ -28,5 +28,6 @@ extern const struct appl_type transfer_application;
 extern const struct appl_type retain_application;
 extern const struct appl_type leave_application;
 extern const struct appl_type reactivate_application;
+extern const struct appl_type establish_application;
 
 #endif

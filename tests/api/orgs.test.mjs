@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 
-import { idCard, login } from '../lib/client.mjs'
+import { idCard, login, registerWorker } from '../lib/client.mjs'
 import { dbKinds, startServer } from '../lib/server.mjs'
 
 // valid 统一社会信用代码 (GB 32100) of invented employers in 西安
@@ -179,6 +179,47 @@ for (const db of dbKinds()) {
       assert.equal(gone.body.status, 'dissolved')
       const refounded = await xian.post('/orgs', baseUnion({ name: '空单位重建工会', employer_credit_code: CODES[1], employer_name: '空单位' }))
       assert.equal(refounded.status, 201, 'a dissolved union lets its employer go')
+    })
+
+    test('建会: an employer applies, the county union approves, the union is founded and the applicant runs it', async () => {
+      const w = await registerWorker(srv, { realName: '筹备人' })
+      const form = {
+        type: 'establish',
+        employer_name: '西安雁塔云图软件有限公司',
+        employer_credit_code: '91610113MA6TY05E61',
+        division_code: '610113',
+        industry: 'I',
+        unit_type: '170',
+        address: '西安市雁塔区科技路 8 号',
+        staff_count: 35,
+        female_count: 12,
+        chair_name: '筹备人',
+        chair_phone: '13700001111',
+      }
+      const taken = await w.client.post('/applications', { ...form, employer_credit_code: CHANGAN_CODE })
+      assert.equal(taken.status, 409)
+      assert.match(taken.body.error.message, /西安长安精密仪器有限公司工会/)
+      const noCounty = await w.client.post('/applications', { ...form, division_code: undefined })
+      assert.equal(noCounty.body.error.field, 'division_code')
+      const res = await w.client.post('/applications', form)
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+      assert.equal(res.body.org_name, '雁塔区总工会')
+      assert.equal(res.body.form.union_name, '西安雁塔云图软件有限公司工会')
+      assert.ok((await xian.get('/applications/inbox?type=establish')).body.items.some((a) => a.id === res.body.id))
+      const ok = await xian.post(`/applications/${res.body.id}/actions`, { action: 'approve' })
+      assert.equal(ok.status, 200, JSON.stringify(ok.body))
+      const id = ok.body.result.org_id
+      const union = (await xian.get(`/orgs/${id}`)).body
+      assert.equal(union.parent_id, o.yanta)
+      assert.equal(union.employer_credit_code, form.employer_credit_code)
+      assert.equal(union.chair_name, '筹备人')
+      assert.equal(union.staff_count, 35)
+      // the applicant is now the union's cadre
+      const me = (await w.client.get('/me')).body
+      assert.ok(me.bindings.some((b) => b.org.id === id && b.role.code === 'org_admin'), JSON.stringify(me.bindings))
+      assert.equal((await w.client.get(`/orgs/${id}`)).status, 200)
+      assert.equal((await w.client.get('/applications/inbox')).status, 200)
+      assert.ok((await w.client.get('/me/messages')).body.items[0].body.includes('已成立'))
     })
 
     test('statistics of the unions of a subtree', async () => {

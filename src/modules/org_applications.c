@@ -1,0 +1,195 @@
+/* 建会 (establish) on the approvals engine: an employer's representative,
+ * or a group of its workers, applies with the employer's details; the county
+ * union of the employer's division reviews; approval founds the base union
+ * under it with its first chair and contacts, and makes the applicant its
+ * first cadre. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "modules.h"
+#include "platform/account.h"
+#include "platform/approval.h"
+#include "platform/divisions.h"
+#include "platform/org.h"
+#include "platform/org_record.h"
+
+static const char *fstr(json_t *form, const char *key)
+{
+	const char *s = json_string_value(json_object_get(form, key));
+	return s && *s ? s : NULL;
+}
+
+static int64_t fcount(json_t *form, const char *key)
+{
+	json_t *v = json_object_get(form, key);
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+/* The form as org fields (strings borrowed from the form). */
+static void fields_of(json_t *form, struct org_fields *f, struct org_employer *employer)
+{
+	memset(f, 0, sizeof(*f));
+	*employer = (struct org_employer){.name = fstr(form, "employer_name"),
+	                                  .credit_code = fstr(form, "employer_credit_code"),
+	                                  .org_code = fstr(form, "employer_org_code")};
+	f->name = fstr(form, "union_name");
+	f->division_code = fstr(form, "division_code");
+	f->industry = fstr(form, "industry");
+	f->unit_type = fstr(form, "unit_type");
+	f->address = fstr(form, "address");
+	f->chair_name = fstr(form, "chair_name");
+	f->chair_phone = fstr(form, "chair_phone");
+	f->contact_name = fstr(form, "contact_name");
+	f->contact_phone = fstr(form, "contact_phone");
+	f->staff_count = fcount(form, "staff_count");
+	f->female_count = fcount(form, "female_count");
+	f->migrant_count = fcount(form, "migrant_count");
+	f->employers_given = 1;
+	f->nemployers = employer->name ? 1 : 0;
+	f->employers = employer;
+}
+
+static const char *const form_strings[][2] = {
+    {"employer_name", "单位名称"},      {"employer_credit_code", "统一社会信用代码"},
+    {"employer_org_code", "组织机构代码"}, {"union_name", "工会名称"},
+    {"division_code", "所在区县"},      {"industry", "行业"},
+    {"unit_type", "单位类别"},          {"address", "单位地址"},
+    {"chair_name", "筹备负责人"},       {"chair_phone", "负责人电话"},
+    {"contact_name", "联系人"},         {"contact_phone", "联系人电话"},
+    {"reason", "建会说明"},
+};
+
+static const char *const form_counts[] = {"staff_count", "female_count", "migrant_count"};
+
+static int establish_check(struct appl_ctx *c, const char **summary)
+{
+	json_t *clean = json_object();
+	for (size_t i = 0; i < sizeof(form_strings) / sizeof(form_strings[0]); i++) {
+		json_t *v = json_object_get(c->form, form_strings[i][0]);
+		if (v && !json_is_null(v) && !json_is_string(v)) {
+			json_decref(clean);
+			return err_set(c->e, ERR_INVALID, NULL, form_strings[i][0], "%s格式不正确",
+			               form_strings[i][1]);
+		}
+		if (fstr(c->form, form_strings[i][0]))
+			json_object_set_new(clean, form_strings[i][0],
+			                    json_string(fstr(c->form, form_strings[i][0])));
+	}
+	for (size_t i = 0; i < sizeof(form_counts) / sizeof(form_counts[0]); i++) {
+		json_t *v = json_object_get(c->form, form_counts[i]);
+		if (v && !json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+			json_decref(clean);
+			return err_set(c->e, ERR_INVALID, NULL, form_counts[i], "人数应为不小于 0 的整数");
+		}
+		if (json_is_integer(v))
+			json_object_set_new(clean, form_counts[i], json_integer(json_integer_value(v)));
+	}
+	json_decref(c->form);
+	c->form = clean;
+	const char *employer = fstr(clean, "employer_name");
+	if (!employer)
+		return err_set(c->e, ERR_INVALID, NULL, "employer_name", "请填写单位名称");
+	if (!fstr(clean, "union_name"))
+		json_object_set_new(clean, "union_name",
+		                    json_string(arena_printf(c->a, "%s工会", employer)));
+	if (!fstr(clean, "chair_name"))
+		return err_set(c->e, ERR_INVALID, NULL, "chair_name", "请填写筹备负责人（拟任工会主席）");
+	if (fcount(clean, "staff_count") < 1)
+		return err_set(c->e, ERR_INVALID, NULL, "staff_count", "请填写职工人数");
+	struct org_fields f;
+	struct org_employer m;
+	fields_of(clean, &f, &m);
+	if (org_fields_validate(&f, "base", c->e))
+		return -1;
+	/* an employer that has a union already cannot found another */
+	int64_t holder = 0;
+	struct err e2 = {0};
+	const char *key =
+	    m.credit_code ? m.credit_code : arena_printf(c->a, "o:%s", m.org_code ? m.org_code : "");
+	if (db_query_int(c->d, &e2, "SELECT org_id FROM org_employers WHERE active_key = $1",
+	                 DB_ARGS(DB_TEXT(key)), &holder) == 0) {
+		struct org h;
+		if (org_get(c->d, c->e, c->a, holder, &h))
+			return -1;
+		return err_set(c->e, ERR_CONFLICT, "employer_taken", "employer_credit_code",
+		               "%s已建有工会：%s", employer, h.name);
+	}
+	if (e2.code != ERR_NOT_FOUND) {
+		*c->e = e2;
+		return -1;
+	}
+	/* the county union of the employer's division reviews */
+	const char *div = fstr(clean, "division_code");
+	const struct division *dv = NULL;
+	for (int i = 0; div && i < divisions_61_count; i++)
+		if (!strcmp(divisions_61[i].code, div) && divisions_61[i].parent &&
+		    strcmp(divisions_61[i].parent, "610000"))
+			dv = &divisions_61[i];
+	if (!dv)
+		return err_set(c->e, ERR_INVALID, NULL, "division_code", "请选择单位所在的区县");
+	char seed[16];
+	int64_t county = 0;
+	struct org o;
+	snprintf(seed, sizeof(seed), "div:%s", dv->code);
+	if (org_find_seed(c->d, c->e, seed, &county) || !county ||
+	    org_get(c->d, c->e, c->a, county, &o))
+		return county ? -1
+		              : err_set(c->e, ERR_UNPROCESSABLE, "no_county_union", "division_code",
+		                        "%s还没有开通网上建会", dv->name);
+	json_object_set_new(clean, "target_org_id", json_integer(o.id));
+	json_object_set_new(clean, "target_org_name", json_string(o.name));
+	*summary = arena_printf(c->a, "%s申请建立%s", employer, fstr(clean, "union_name"));
+	return 0;
+}
+
+static int establish_route(struct appl_ctx *c, int step, int64_t *org_id)
+{
+	(void)step;
+	*org_id = json_integer_value(json_object_get(c->form, "target_org_id"));
+	return 0;
+}
+
+static int bind(struct appl_ctx *c, int64_t account, int64_t org, const char *role)
+{
+	return db_exec(c->d, c->e,
+	               "INSERT INTO bindings (account_id, org_id, role_id, scope, created_by, "
+	               "created_at) SELECT $1, $2, id, 'subtree', $4, $5 FROM roles WHERE code = $3 "
+	               "ON CONFLICT (account_id, org_id, role_id) DO NOTHING",
+	               DB_ARGS(DB_INT(account), DB_INT(org), DB_TEXT(role),
+	                       c->actor ? DB_INT(c->actor) : DB_NULL, DB_INT((int64_t)time(NULL))),
+	               NULL);
+}
+
+static int establish_approve(struct appl_ctx *c)
+{
+	struct org_fields f;
+	struct org_employer m;
+	fields_of(c->form, &f, &m);
+	int64_t parent = json_integer_value(json_object_get(c->form, "target_org_id"));
+	int64_t id = 0, holder = 0;
+	char today[11];
+	time_t now = time(NULL) + 8 * 3600;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	f.founded_on = today;
+	if (org_record_create(c->d, c->e, parent, "base", &f, c->actor, c->request_id, &id, &holder))
+		return -1;
+	/* the applicant runs the new union until it elects its officers */
+	if (db_exec(c->d, c->e, "UPDATE accounts SET kind = 'cadre' WHERE id = $1",
+	            DB_ARGS(DB_INT(c->applicant)), NULL) ||
+	    bind(c, c->applicant, id, "org_admin") || bind(c, c->applicant, id, "base_work"))
+		return -1;
+	c->result = arena_printf(c->a, "{\"org_id\":%lld}", (long long)id);
+	c->result_text = arena_printf(c->a,
+	                              "%s已成立，您已成为本工会的管理员，可登录管理后台办理入会等事务。",
+	                              f.name);
+	return 0;
+}
+
+static const struct appl_step establish_steps[] = {{"上级工会审批", 20}};
+
+const struct appl_type establish_application = {
+    "establish", "建会申请", "applications.review", "establish", 1, establish_steps,
+    establish_check, establish_route, establish_approve};
