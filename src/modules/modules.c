@@ -2,7 +2,7 @@
 
 const struct module *const modules[] = {
     &system_module, &orgs_module,    &auth_module,    &accounts_module, &apikeys_module,
-    &audit_module,  &members_module, &imports_module, &exports_module,  &applications_module, &messages_module, NULL,
+    &audit_module,  &members_module, &imports_module, &exports_module,  &applications_module, &messages_module, &attachments_module, NULL,
 };
 
 const struct appl_type *const appl_types[] = {

@@ -18,6 +18,7 @@ extern const struct module imports_module;
 extern const struct module exports_module;
 extern const struct module applications_module;
 extern const struct module messages_module;
+extern const struct module attachments_module;
 
 /* The application types on the approvals engine, NULL-terminated. */
 struct appl_type;
