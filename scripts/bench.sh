@@ -141,3 +141,6 @@ root=$(sqlite3 "$mdb" "SELECT id FROM orgs WHERE seed_key = 'div:610000'")
 echo "Members: page and statistics latency ($(sqlite3 "$mdb" "SELECT COUNT(*) FROM members") members)"
 node bench/members.mjs "http://127.0.0.1:$mport" "$xian" "$small" "$root"
 echo "  peak RSS of the server: $(awk '/VmHWM/ {print $2, $3}' /proc/"${pids[-1]}"/status)"
+
+# ---- applications: the 待办 inbox with a million applications, concurrent approvals
+scripts/bench-applications.sh

@@ -5,11 +5,19 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { NONCE_LEN = 16, SALT_LEN = 16, PW_MIN_ITER = 1000, PW_MAX_ITER = 10000000 };
+enum {
+	NONCE_LEN = 16,
+	SALT_LEN = 16,
+	PW_MIN_ITER = 1000,
+	PW_MAX_ITER = 10000000,
+	NONCE_POOL = 64 * NONCE_LEN,
+};
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -28,21 +36,139 @@ static void broken(const char *what)
 	abort();
 }
 
-static void hmac_parts(const void *key, size_t klen, const struct part *parts, int nparts,
-                       unsigned char out[SM3_LEN])
+/* The algorithms, fetched once: a fetch is a locked lookup in the
+ * provider's store, and a bulk import makes several HMACs and encryptions
+ * a row. */
+static EVP_MAC *hmac_alg;
+static EVP_CIPHER *sm4ctr_alg;
+static pthread_once_t alg_once = PTHREAD_ONCE_INIT;
+
+static void alg_fetch(void)
 {
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	sm4ctr_alg = EVP_CIPHER_fetch(NULL, "SM4-CTR", NULL);
+}
+
+/* Each thread's contexts, made on first use and reused by every call:
+ * making one per call (and fetching SM3 again for each HMAC's digest
+ * parameter) cost more than the hashing. An HMAC context stays keyed with
+ * the last key it had, so the next HMAC with the same key (an import
+ * makes a few per row with two or three keys) skips hashing the key into
+ * its pads: that needs a copy of the key beside it. EVP's free functions
+ * wipe a context, and the key copies are wiped, when the thread exits.
+ * The nonces come from a pool filled by RAND_bytes() 64 at a time,
+ * because a call of it costs microseconds (a lock and a getpid()); a
+ * fork empties every pool, so a child never repeats its parent's nonces. */
+enum { MAC_SLOTS = 4, MAC_KEY_MAX = SM3_LEN }; /* the purpose keys, never the master */
+
+struct mac_slot {
+	EVP_MAC_CTX *ctx;
+	unsigned char key[MAC_KEY_MAX];
+	size_t klen; /* 0: not keyed yet */
+};
+
+struct thread_ctx {
+	struct mac_slot macs[MAC_SLOTS];
+	int next_mac; /* the slot a new key takes */
+	EVP_CIPHER_CTX *cipher;
+	unsigned char nonces[NONCE_POOL];
+	size_t nonces_left;
+	unsigned fork_gen;
+};
+
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static int ctx_key_ok;
+static atomic_uint fork_gen;
+
+static void thread_ctx_free(void *p)
+{
+	struct thread_ctx *t = p;
+	for (int i = 0; i < MAC_SLOTS; i++)
+		EVP_MAC_CTX_free(t->macs[i].ctx);
+	EVP_CIPHER_CTX_free(t->cipher);
+	OPENSSL_cleanse(t, sizeof(*t));
+	free(t);
+}
+
+static void after_fork(void)
+{
+	atomic_fetch_add(&fork_gen, 1);
+}
+
+static void ctx_key_create(void)
+{
+	ctx_key_ok = pthread_key_create(&ctx_key, thread_ctx_free) == 0 &&
+	             pthread_atfork(NULL, NULL, after_fork) == 0;
+}
+
+/* This thread's contexts, or NULL (out of memory): the caller then makes
+ * its own. */
+static struct thread_ctx *thread_ctx(void)
+{
+	pthread_once(&alg_once, alg_fetch);
+	pthread_once(&ctx_once, ctx_key_create);
+	if (!ctx_key_ok || !hmac_alg || !sm4ctr_alg)
+		return NULL;
+	struct thread_ctx *t = pthread_getspecific(ctx_key);
+	if (t)
+		return t;
 	OSSL_PARAM params[] = {
 	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SM3", 0),
 	    OSSL_PARAM_construct_end(),
 	};
+	int ok = (t = calloc(1, sizeof(*t))) != NULL;
+	for (int i = 0; ok && i < MAC_SLOTS; i++)
+		ok = (t->macs[i].ctx = EVP_MAC_CTX_new(hmac_alg)) &&
+		     EVP_MAC_CTX_set_params(t->macs[i].ctx, params);
+	if (!ok || !(t->cipher = EVP_CIPHER_CTX_new()) || pthread_setspecific(ctx_key, t)) {
+		if (t)
+			thread_ctx_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* A context of this thread keyed with key, ready for the message; NULL
+ * when the caller must make its own. */
+static EVP_MAC_CTX *thread_mac(const void *key, size_t klen)
+{
+	struct thread_ctx *t = klen && klen <= MAC_KEY_MAX ? thread_ctx() : NULL;
+	if (!t)
+		return NULL;
+	for (int i = 0; i < MAC_SLOTS; i++) {
+		struct mac_slot *m = &t->macs[i];
+		if (m->klen == klen && !memcmp(m->key, key, klen))
+			return EVP_MAC_init(m->ctx, NULL, 0, NULL) ? m->ctx : NULL;
+	}
+	struct mac_slot *m = &t->macs[t->next_mac];
+	t->next_mac = (t->next_mac + 1) % MAC_SLOTS;
+	m->klen = 0;
+	if (!EVP_MAC_init(m->ctx, key, klen, NULL))
+		return NULL;
+	memcpy(m->key, key, klen);
+	m->klen = klen;
+	return m->ctx;
+}
+
+static void hmac_parts(const void *key, size_t klen, const struct part *parts, int nparts,
+                       unsigned char out[SM3_LEN])
+{
+	EVP_MAC *mac = NULL;
+	EVP_MAC_CTX *own = NULL, *ctx = thread_mac(key, klen);
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SM3", 0),
+	    OSSL_PARAM_construct_end(),
+	};
+	if (!ctx && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) && (own = EVP_MAC_CTX_new(mac)) &&
+	    EVP_MAC_init(own, key, klen, params))
+		ctx = own;
 	size_t len = 0;
-	int ok = ctx && EVP_MAC_init(ctx, key, klen, params);
+	int ok = ctx != NULL;
 	for (int i = 0; ok && i < nparts; i++)
 		ok = EVP_MAC_update(ctx, parts[i].p, parts[i].n);
 	ok = ok && EVP_MAC_final(ctx, out, &len, SM3_LEN) && len == SM3_LEN;
-	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_CTX_free(own);
 	EVP_MAC_free(mac);
 	if (!ok)
 		broken("HMAC-SM3");
@@ -239,13 +365,34 @@ int crypto_password_verify(const char *password, const char *stored)
 static int sm4_ctr(const unsigned char *key, const unsigned char *iv, const unsigned char *in,
                    size_t n, unsigned char *out)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	struct thread_ctx *t = thread_ctx();
+	EVP_CIPHER_CTX *ctx = t ? t->cipher : EVP_CIPHER_CTX_new();
 	int len = 0, fin = 0;
-	int ok = ctx && n <= INT_MAX && EVP_EncryptInit_ex(ctx, EVP_sm4_ctr(), NULL, key, iv) &&
+	int ok = ctx && n <= INT_MAX &&
+	         EVP_EncryptInit_ex2(ctx, t ? sm4ctr_alg : EVP_sm4_ctr(), key, iv, NULL) &&
 	         EVP_EncryptUpdate(ctx, out, &len, in, (int)n) &&
 	         EVP_EncryptFinal_ex(ctx, out + len, &fin) && (size_t)(len + fin) == n;
-	EVP_CIPHER_CTX_free(ctx);
+	if (!t)
+		EVP_CIPHER_CTX_free(ctx);
 	return ok ? 0 : -1;
+}
+
+/* A fresh random nonce, from this thread's pool when there is one. */
+static int nonce_new(unsigned char nonce[NONCE_LEN])
+{
+	struct thread_ctx *t = thread_ctx();
+	if (!t)
+		return crypto_random(nonce, NONCE_LEN);
+	unsigned gen = atomic_load(&fork_gen);
+	if (t->fork_gen != gen || t->nonces_left == 0) {
+		if (crypto_random(t->nonces, sizeof(t->nonces)))
+			return -1;
+		t->nonces_left = sizeof(t->nonces);
+		t->fork_gen = gen;
+	}
+	t->nonces_left -= NONCE_LEN;
+	memcpy(nonce, t->nonces + t->nonces_left, NONCE_LEN);
+	return 0;
 }
 
 /* The tag covers "sm4ctr$KEYID$", so a ciphertext cannot be relabelled. */
@@ -266,8 +413,7 @@ int crypto_encrypt_field(const struct crypto_keys *k, const char *plain, char **
 	int rc = -1;
 
 	*out = NULL;
-	if (!ct || crypto_random(nonce, sizeof(nonce)) ||
-	    sm4_ctr(k->enc, nonce, (const unsigned char *)plain, n, ct))
+	if (!ct || nonce_new(nonce) || sm4_ctr(k->enc, nonce, (const unsigned char *)plain, n, ct))
 		goto out;
 	field_tag(k, nonce, ct, n, tag);
 	crypto_b64url(nonce, sizeof(nonce), nonce64);

@@ -2,6 +2,7 @@
  * for every driver, the statement cache and the migration dialect. */
 #include "db.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,6 +122,104 @@ int db_commit(struct db *d, struct err *e)
 int db_rollback(struct db *d)
 {
 	return d->drv->rollback(d);
+}
+
+char *db_values_sql(const char *head, int width, int nrows, const char *tail)
+{
+	/* ", $nnnnnn" at most per value, "), (" per row */
+	size_t cap = strlen(head) + strlen(tail) + 16 + (size_t)nrows * ((size_t)width * 9 + 4);
+	char *sql = malloc(cap), *o = sql;
+	if (!sql)
+		return NULL;
+	o = stpcpy(o, head);
+	o = stpcpy(o, " VALUES ");
+	for (int i = 0; i < nrows; i++) {
+		o = stpcpy(o, i ? ", (" : "(");
+		for (int c = 0; c < width; c++)
+			o += sprintf(o, "%s$%d", c ? ", " : "", i * width + c + 1);
+		*o++ = ')';
+	}
+	strcpy(o, tail);
+	return sql;
+}
+
+enum {
+	INSERT_ROWS = 500,     /* rows per multi-row statement */
+	INSERT_PARAMS = 65535, /* PostgreSQL's limit of parameters per statement */
+};
+
+/* One multi-row statement of rows [0, n). */
+static int insert_chunk(struct db *d, struct err *e, const char *head, int width, int n,
+                        const struct db_val *params, const char *key, int key_col, int64_t *ids)
+{
+	char tail[160] = "";
+	if (ids) {
+		if (strlen(key) > 100)
+			return db_fail(e, ERR_INTERNAL, d->drv->name, "key column name too long",
+			               head);
+		snprintf(tail, sizeof(tail), " ON CONFLICT DO NOTHING RETURNING id, %s", key);
+	}
+	char *sql = db_values_sql(head, width, n, tail);
+	if (!sql)
+		return db_fail(e, ERR_INTERNAL, d->drv->name, "out of memory", head);
+	int rc;
+	if (!ids) {
+		rc = db_exec(d, e, sql, n * width, params, NULL);
+		free(sql);
+		return rc;
+	}
+	for (int i = 0; i < n; i++)
+		ids[i] = 0;
+	struct db_rows *rs;
+	rc = db_query(d, e, sql, n * width, params, &rs);
+	free(sql);
+	if (rc)
+		return -1;
+	/* rows come back in the order of the VALUES list, so a match is
+	 * usually the row after the last one */
+	int got, next = 0;
+	while ((got = db_step(rs, e)) == 1) {
+		const char *k = db_col_text(rs, 1);
+		for (int t = 0; t < n; t++) {
+			int i = (next + t) % n;
+			const struct db_val *v = &params[i * width + key_col];
+			if (!ids[i] && v->type == DBV_TEXT && v->s && !strcmp(v->s, k)) {
+				ids[i] = db_col_int(rs, 0);
+				next = i + 1;
+				break;
+			}
+		}
+	}
+	db_rows_close(rs);
+	return got < 0 ? -1 : 0;
+}
+
+int db_insert_rows(struct db *d, struct err *e, const char *head, int width, int nrows,
+                   const struct db_val *params, const char *key, int key_col, int64_t *ids)
+{
+	if (width <= 0 || nrows <= 0)
+		return 0;
+	if (d->drv->insert_rows)
+		return d->drv->insert_rows(d, e, head, width, nrows, params, ids);
+	int per = INSERT_PARAMS / width < INSERT_ROWS ? INSERT_PARAMS / width : INSERT_ROWS;
+	for (int i = 0; i < nrows; i += per) {
+		int n = nrows - i < per ? nrows - i : per;
+		if (insert_chunk(d, e, head, width, n, params + (size_t)i * width, key, key_col,
+		                 ids ? ids + i : NULL))
+			return -1;
+	}
+	return 0;
+}
+
+int db_bulk_begin(struct db *d, struct err *e)
+{
+	return d->drv->bulk_begin ? d->drv->bulk_begin(d, e) : 0;
+}
+
+void db_bulk_end(struct db *d)
+{
+	if (d->drv->bulk_end)
+		d->drv->bulk_end(d);
 }
 
 int db_exec_script(struct db *d, struct err *e, const char *sql)

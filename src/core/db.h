@@ -73,6 +73,32 @@ int db_begin(struct db *d, struct err *e);
 int db_commit(struct db *d, struct err *e);
 int db_rollback(struct db *d); /* never fails visibly; logs */
 
+/* Inserts nrows rows of width values each (params row by row) with head
+ * "INSERT INTO t (c1, …, cW)", the fastest way the database has: SQLite
+ * one cached single-row statement per row (a multi-row or RETURNING
+ * INSERT makes SQLite copy every page it touches to a statement journal,
+ * more work than the insert itself), PostgreSQL multi-row statements.
+ * With ids NULL, a row that breaks a constraint fails the call
+ * (ERR_CONFLICT for a unique one). With ids, rows that conflict on a
+ * unique constraint are skipped (ON CONFLICT DO NOTHING) and ids[i] gets
+ * row i's new id (the table's integer key is named id), 0 when it was
+ * skipped; PostgreSQL matches the rows it returns by key, a column whose
+ * text value params[i * width + key_col] differs from row to row. Rows
+ * already inserted stay in the caller's transaction when the call fails. */
+int db_insert_rows(struct db *d, struct err *e, const char *head, int width, int nrows,
+                   const struct db_val *params, const char *key, int key_col, int64_t *ids);
+
+/* A bulk load: the caller is about to write many rows in one transaction
+ * (an import of a hundred thousand members). Between db_bulk_begin() and
+ * db_bulk_end() the driver may trade memory for speed: on SQLite the page
+ * cache grows to 256 MB, so the transaction's pages stay in memory instead
+ * of spilling to the WAL and being read back, and shrinks back afterwards.
+ * Atomicity and durability are unchanged. A no-op where the driver has
+ * nothing to tune (PostgreSQL). Call end after the commit or rollback; it
+ * is safe without a begin. */
+int db_bulk_begin(struct db *d, struct err *e);
+void db_bulk_end(struct db *d);
+
 /* Several statements without parameters, for migrations. */
 int db_exec_script(struct db *d, struct err *e, const char *sql);
 /* Rewrites the few type words that differ between the databases in a

@@ -33,6 +33,12 @@ struct db_driver {
 	int (*rollback)(struct db *d);
 	int (*exec_script)(struct db *d, struct err *e, const char *sql);
 	size_t (*cache_size)(struct db *d);
+	/* db_insert_rows; NULL for db.c's multi-row statements */
+	int (*insert_rows)(struct db *d, struct err *e, const char *head, int width, int nrows,
+	                   const struct db_val *params, int64_t *ids);
+	/* db_bulk_begin / db_bulk_end; NULL when the driver has nothing to tune */
+	int (*bulk_begin)(struct db *d, struct err *e);
+	void (*bulk_end)(struct db *d);
 };
 
 /* Each driver's connection and row set start with these. */
@@ -77,6 +83,10 @@ struct db_cache_entry *db_cache_get(struct db_cache *c, const char *sql);
 struct db_cache_entry *db_cache_put(struct db_cache *c, const char *sql);
 /* Empties the cache, calling drop (may be NULL) on each entry first. */
 void db_cache_clear(struct db_cache *c, void (*drop)(struct db_cache_entry *ent));
+
+/* "head VALUES ($1, …), (…) …" for nrows rows of width, then tail, into a
+ * malloc'd string; NULL when out of memory. */
+char *db_values_sql(const char *head, int width, int nrows, const char *tail);
 
 /* Logs the database's own message (with the SQL) and fills e with the
  * generic Chinese text for code. Returns -1. */

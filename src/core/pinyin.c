@@ -1,6 +1,7 @@
 #include "pinyin.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <unicode/unorm2.h>
@@ -24,6 +25,17 @@ static const struct {
 
 /* Names are short; anything longer is cut at this many initials. */
 enum { MAX_INITIALS = 255 };
+
+/* The initial of every BMP Han code point of CJK Extension A and the
+ * Unified Ideographs (where nearly every name character lives), learnt
+ * from ICU the first time a name uses it: a transliteration costs
+ * microseconds, and an import of a million names asks for the same few
+ * thousand characters again and again. ICU's answer for one code point
+ * never changes, so threads that learn the same one at once store the
+ * same byte; relaxed atomics make that race harmless. 0: not asked yet;
+ * NO_INITIAL: not Han or no reading; else the letter. */
+enum { CACHE_FIRST = 0x3400, CACHE_END = 0xA000, NO_INITIAL = 1 };
+static _Atomic unsigned char initials_cache[CACHE_END - CACHE_FIRST];
 
 static pthread_key_t trans_key;
 static pthread_once_t trans_once = PTHREAD_ONCE_INIT;
@@ -92,6 +104,31 @@ static char han_initial(UTransliterator *t, UChar32 c)
 	return U_SUCCESS(st) && len > 0 ? ascii_initial(buf[0]) : 0;
 }
 
+/* The initial of non-ASCII c (0 for none), from the cache when cached is
+ * set and c is in its range; -1 when ICU cannot be loaded. *t is this
+ * thread's transliterator, fetched on first need. */
+static int initial_of(UChar32 c, int cached, UTransliterator **t)
+{
+	_Atomic unsigned char *slot =
+	    cached && c >= CACHE_FIRST && c < CACHE_END ? &initials_cache[c - CACHE_FIRST] : NULL;
+	if (slot) {
+		unsigned char v = atomic_load_explicit(slot, memory_order_relaxed);
+		if (v)
+			return v == NO_INITIAL ? 0 : v;
+	}
+	char letter = 0;
+	UErrorCode st = U_ZERO_ERROR;
+	if (uscript_getScript(c, &st) == USCRIPT_HAN && U_SUCCESS(st)) {
+		if (!*t && !(*t = trans_get()))
+			return -1;
+		letter = han_initial(*t, c);
+	}
+	if (slot)
+		atomic_store_explicit(slot, letter ? (unsigned char)letter : NO_INITIAL,
+		                      memory_order_relaxed);
+	return letter;
+}
+
 static int is_ascii_letter(UChar32 c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -122,7 +159,8 @@ static int surname_of(const char *name, size_t *bytes)
 	return -1;
 }
 
-int pinyin_initials(const char *name, char *primary, size_t plen, char *alt, size_t alen)
+static int initials(const char *name, char *primary, size_t plen, char *alt, size_t alen,
+                    int cached)
 {
 	/* alt may hold a two-letter surname reading where ICU gave one letter */
 	char out[MAX_INITIALS + 1], alt_out[MAX_INITIALS + 4] = "";
@@ -144,14 +182,14 @@ int pinyin_initials(const char *name, char *primary, size_t plen, char *alt, siz
 		if (is_ascii_letter(c)) {
 			letter = in_word ? 0 : ascii_initial((UChar)c);
 			in_word = 1;
+		} else if (c >= 0x80) {
+			in_word = 0;
+			int got = initial_of(c, cached, &t);
+			if (got < 0)
+				return -1;
+			letter = (char)got;
 		} else {
 			in_word = 0;
-			UErrorCode st = U_ZERO_ERROR;
-			if (uscript_getScript(c, &st) == USCRIPT_HAN && U_SUCCESS(st)) {
-				if (!t && !(t = trans_get()))
-					return -1;
-				letter = han_initial(t, c);
-			}
 		}
 		if (letter && n < MAX_INITIALS)
 			out[n++] = letter;
@@ -170,4 +208,14 @@ int pinyin_initials(const char *name, char *primary, size_t plen, char *alt, siz
 	put(primary, plen, out);
 	put(alt, alen, alt_out);
 	return 0;
+}
+
+int pinyin_initials(const char *name, char *primary, size_t plen, char *alt, size_t alen)
+{
+	return initials(name, primary, plen, alt, alen, 1);
+}
+
+int pinyin_initials_uncached(const char *name, char *primary, size_t plen, char *alt, size_t alen)
+{
+	return initials(name, primary, plen, alt, alen, 0);
 }

@@ -24,7 +24,14 @@
  * Thread-safe. Each thread opens its own transliterator on first use
  * (opening one takes milliseconds, using one is not thread-safe); it is
  * closed when the thread exits, and the main thread's lives until the
- * process ends. */
+ * process ends. The initial of each common Han character is remembered
+ * process-wide after its first use, so a name of known characters takes
+ * no ICU call. */
 int pinyin_initials(const char *name, char *primary, size_t plen, char *alt, size_t alen);
+
+/* pinyin_initials() asking ICU for every character, past the process-wide
+ * cache of each character's initial: what the cache must always agree
+ * with, for tests. */
+int pinyin_initials_uncached(const char *name, char *primary, size_t plen, char *alt, size_t alen);
 
 #endif

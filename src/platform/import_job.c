@@ -18,10 +18,9 @@
 #include "stats_acc.h"
 
 enum {
-	BATCH = 500,      /* rows checked against the members table in one query */
-	INSERT_ROWS = 20, /* rows per INSERT: the SQLite driver binds each parameter by a scan of
-	                     all of them */
+	BATCH = 500, /* rows checked against the members table, or inserted, in one go */
 	MEMBER_COLS = 24,
+	HASH_COL = 5,     /* id_card_hash among the member columns */
 	HEADER_SCAN = 10, /* rows looked at for the header, past a title line or two */
 	CARD_TRIES = 5,
 };
@@ -266,26 +265,6 @@ static void bind_member(struct run *r, const struct pending *p, const struct val
 	memcpy(o, vals, sizeof(vals));
 }
 
-/* INSERT … VALUES (…), … for n rows of width columns, then tail. */
-static const char *values_sql(struct arena *a, const char *head, int n, int width, const char *tail)
-{
-	struct jw w;
-	jw_init(&w, a);
-	jw_raw(&w, head, strlen(head));
-	for (int i = 0; i < n; i++) {
-		jw_raw(&w, i ? ", (" : " VALUES (", i ? 3 : 9);
-		for (int c = 0; c < width; c++) {
-			char ph[16];
-			int len =
-			    snprintf(ph, sizeof(ph), "%s$%d", c ? ", " : "", i * width + c + 1);
-			jw_raw(&w, ph, (size_t)len);
-		}
-		jw_raw(&w, ")", 1);
-	}
-	jw_raw(&w, tail, strlen(tail));
-	return w.buf;
-}
-
 static const char *member_head =
     "INSERT INTO members (org_id, org_path, name, name_initials, name_initials_alt, "
     "id_card_hash, id_card_enc, phone_hash, phone_enc, gender, birth_date, ethnicity, "
@@ -297,26 +276,20 @@ static const char *member_head =
 static int insert_try(struct run *r, struct pending **rows, struct values *v, int n)
 {
 	struct db_val *params = arena_alloc(&r->a, (size_t)n * MEMBER_COLS * sizeof(*params));
+	int64_t *ids = arena_alloc(&r->a, (size_t)n * sizeof(*ids));
+	struct pending **todo = arena_alloc(&r->a, (size_t)n * sizeof(*todo));
 	int k = 0;
 	for (int i = 0; i < n; i++)
-		if (!rows[i]->member_id)
-			bind_member(r, rows[i], &v[i], params + MEMBER_COLS * k++);
-	const char *sql = values_sql(&r->a, member_head, k, MEMBER_COLS,
-	                             " ON CONFLICT DO NOTHING RETURNING id, id_card_hash");
-	struct db_rows *rs;
-	if (db_query(r->d, r->e, sql, k * MEMBER_COLS, params, &rs))
+		if (!rows[i]->member_id) {
+			bind_member(r, rows[i], &v[i], params + MEMBER_COLS * k);
+			todo[k++] = rows[i];
+		}
+	if (db_insert_rows(r->d, r->e, member_head, MEMBER_COLS, k, params, "id_card_hash",
+	                   HASH_COL, ids))
 		return -1;
-	int got;
-	while ((got = db_step(rs, r->e)) == 1) {
-		const char *hash = db_col_text(rs, 1);
-		for (int i = 0; i < n; i++)
-			if (!rows[i]->member_id && !strcmp(rows[i]->hash, hash)) {
-				rows[i]->member_id = db_col_int(rs, 0);
-				break;
-			}
-	}
-	db_rows_close(rs);
-	return got < 0 ? -1 : 0;
+	for (int i = 0; i < k; i++)
+		todo[i]->member_id = ids[i];
+	return 0;
 }
 
 /* A row the insert skipped: filed by someone else since it was checked
@@ -351,11 +324,10 @@ static int insert_history(struct run *r, struct pending **rows, int n)
 		p[4] = DB_TEXT("{}");
 		p[5] = DB_TEXT(r->o->request_id ? r->o->request_id : "");
 	}
-	const char *sql = values_sql(
-	    &r->a,
+	return db_insert_rows(
+	    r->d, r->e,
 	    "INSERT INTO member_history (member_id, at, account_id, action, changes, request_id)",
-	    n, 6, "");
-	return db_exec(r->d, r->e, sql, n * 6, params, NULL);
+	    6, n, params, NULL, 0, NULL);
 }
 
 static int insert_members(struct run *r, struct pending **rows, int n)
@@ -506,14 +478,11 @@ static int check_rows(struct run *r)
 /* Inserts the rows waiting in the batch, then reports progress. */
 static int flush_inserts(struct run *r)
 {
-	struct pending *rows[INSERT_ROWS];
-	for (int i = 0; i < r->n; i += INSERT_ROWS) {
-		int k = r->n - i < INSERT_ROWS ? r->n - i : INSERT_ROWS;
-		for (int j = 0; j < k; j++)
-			rows[j] = &r->batch[i + j];
-		if (insert_members(r, rows, k))
-			return -1;
-	}
+	struct pending *rows[BATCH];
+	for (int i = 0; i < r->n; i++)
+		rows[i] = &r->batch[i];
+	if (r->n && insert_members(r, rows, r->n))
+		return -1;
 	r->n = 0;
 	arena_reset(&r->a);
 	return progress(r);
@@ -617,7 +586,7 @@ int import_commit(struct db *d, struct err *e, const struct import_opts *o, stru
 		return err_set(e, ERR_INTERNAL, NULL, NULL, "内存不足");
 	*r = (struct run){.o = o, .d = d, .e = e, .pass = PASS_CHECK};
 	int rc = -1;
-	if (db_begin(d, e))
+	if (db_bulk_begin(d, e) || db_begin(d, e))
 		goto out;
 	if (run_open(r) || check_rows(r))
 		goto rollback;
@@ -640,6 +609,7 @@ int import_commit(struct db *d, struct err *e, const struct import_opts *o, stru
 rollback:
 	db_rollback(d);
 out:
+	db_bulk_end(d);
 	*c = r->c;
 	run_close(r);
 	free(r);

@@ -3,6 +3,9 @@
 #include "unit.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/crypto.h"
 
@@ -241,6 +244,111 @@ static void test_lookup_hash(void **state)
 	assert_string_not_equal(k.key_id, other.key_id);
 }
 
+/* Each thread keeps a few keyed HMAC contexts: more keys than it keeps,
+ * taken in turn and from several threads, give the same answers as the
+ * first time, which match a context made afresh (EVP directly). */
+static void hmac_fresh(const unsigned char *key, size_t klen, const char *msg,
+                       unsigned char out[SM3_LEN])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string("digest", "SM3", 0),
+	    OSSL_PARAM_construct_end(),
+	};
+	size_t len = 0;
+	assert_true(EVP_MAC_init(ctx, key, klen, params));
+	assert_true(EVP_MAC_update(ctx, (const unsigned char *)msg, strlen(msg)));
+	assert_true(EVP_MAC_final(ctx, out, &len, SM3_LEN));
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+}
+
+static void *hmac_rounds(void *arg)
+{
+	(void)arg;
+	unsigned char keys[7][SM3_LEN + 8], want[7][SM3_LEN], got[SM3_LEN];
+	size_t klens[7] = {SM3_LEN, SM3_LEN, SM3_LEN, 16, 1, SM3_LEN + 8, SM3_LEN};
+	for (int i = 0; i < 7; i++) {
+		memset(keys[i], 0x11 * (i + 1), sizeof(keys[i]));
+		hmac_fresh(keys[i], klens[i], "6101 message", want[i]);
+	}
+	/* the last key differs from the first in its last byte only */
+	memcpy(keys[6], keys[0], SM3_LEN - 1);
+	hmac_fresh(keys[6], klens[6], "6101 message", want[6]);
+	for (int round = 0; round < 50; round++)
+		for (int i = 0; i < 7; i++) {
+			int k = (i * 3 + round) % 7;
+			crypto_hmac_sm3(keys[k], klens[k], "6101 message", 12, got);
+			if (memcmp(got, want[k], SM3_LEN))
+				return (void *)1;
+		}
+	return NULL;
+}
+
+static void test_hmac_contexts(void **state)
+{
+	(void)state;
+	assert_null(hmac_rounds(NULL));
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, hmac_rounds, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		void *rc;
+		assert_int_equal(pthread_join(th[i], &rc), 0);
+		assert_null(rc);
+	}
+}
+
+/* The nonces come from a pool: never one twice, and a forked child does
+ * not take its parent's next ones. */
+static void nonce_of(const struct crypto_keys *k, char out[32])
+{
+	char *enc = NULL;
+	assert_int_equal(crypto_encrypt_field(k, "x", &enc), 0);
+	/* sm4ctr$KEYID$NONCE$… */
+	const char *n = enc + 16;
+	size_t len = strcspn(n, "$");
+	assert_true(len < 32);
+	memcpy(out, n, len);
+	out[len] = '\0';
+	free(enc);
+}
+
+static void test_nonces(void **state)
+{
+	(void)state;
+	struct crypto_keys k;
+	known_keys(&k);
+	enum { N = 300 };
+	static char seen[N][32];
+	for (int i = 0; i < N; i++) {
+		nonce_of(&k, seen[i]);
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(seen[i], seen[j]);
+	}
+	int fd[2];
+	assert_int_equal(pipe(fd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char n[32];
+		nonce_of(&k, n);
+		ssize_t w = write(fd[1], n, sizeof(n));
+		_exit(w == (ssize_t)sizeof(n) ? 0 : 1);
+	}
+	char child[32], mine[32];
+	assert_int_equal(read(fd[0], child, sizeof(child)), (ssize_t)sizeof(child));
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	nonce_of(&k, mine);
+	assert_string_not_equal(child, mine);
+	close(fd[0]);
+	close(fd[1]);
+	crypto_keys_wipe(&k);
+}
+
 static void test_token(void **state)
 {
 	(void)state;
@@ -266,6 +374,8 @@ int main(void)
 	    cmocka_unit_test(test_field_tampering),
 	    cmocka_unit_test(test_lookup_hash),
 	    cmocka_unit_test(test_token),
+	    cmocka_unit_test(test_hmac_contexts),
+	    cmocka_unit_test(test_nonces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

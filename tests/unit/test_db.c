@@ -361,6 +361,98 @@ static void test_statement_cache(void **state)
 	db_close(d);
 }
 
+/* db_insert_rows: every row in, ids in row order, conflicts skipped with
+ * ids or failing without, on each driver's own path. */
+static void test_insert_rows(void **state)
+{
+	struct backend *b = backend(state);
+	struct db *d = open_db(b);
+	struct err e;
+	char *ddl = db_ddl(d, "CREATE TABLE b_t (id {{id}}, k TEXT NOT NULL UNIQUE, v INTEGER)");
+	OK(db_exec_script(d, &e, ddl));
+	free(ddl);
+	enum { N = 1200 }; /* more than one PostgreSQL statement's worth */
+	static struct db_val p[2 * N];
+	static char keys[N][16];
+	static int64_t ids[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		p[2 * i] = DB_TEXT(keys[i]);
+		p[2 * i + 1] = i % 3 ? DB_INT(i) : DB_NULL;
+	}
+	OK(db_begin(d, &e));
+	OK(db_insert_rows(d, &e, "INSERT INTO b_t (k, v)", 2, N, p, "k", 0, ids));
+	for (int i = 0; i < N; i++) {
+		int64_t v;
+		OK(db_query_int(d, &e, "SELECT id FROM b_t WHERE k = $1", DB_ARGS(p[2 * i]), &v));
+		assert_int_equal(ids[i], v);
+	}
+	OK(db_commit(d, &e));
+	assert_int_equal(count_rows(d, "b_t"), N);
+	/* k1 and k5 are there: skipped, 0; the new ones get ids */
+	struct db_val again[] = {DB_TEXT("k1"), DB_INT(1), DB_TEXT("new1"), DB_NULL,
+	                         DB_TEXT("k5"), DB_INT(5), DB_TEXT("new2"), DB_INT(7)};
+	int64_t got[4];
+	OK(db_insert_rows(d, &e, "INSERT INTO b_t (k, v)", 2, 4, again, "k", 0, got));
+	assert_int_equal(got[0], 0);
+	assert_int_equal(got[2], 0);
+	assert_true(got[1] > 0 && got[3] > 0 && got[1] != got[3]);
+	int64_t v;
+	OK(db_query_int(d, &e, "SELECT v FROM b_t WHERE id = $1", DB_ARGS(DB_INT(got[3])), &v));
+	assert_int_equal(v, 7);
+	/* without ids a conflict fails the call */
+	struct db_val dup[] = {DB_TEXT("new3"), DB_INT(1), DB_TEXT("k2"), DB_INT(2)};
+	err_clear(&e);
+	assert_int_equal(db_insert_rows(d, &e, "INSERT INTO b_t (k, v)", 2, 2, dup, NULL, 0, NULL),
+	                 -1);
+	assert_int_equal(e.code, ERR_CONFLICT);
+	OK(db_insert_rows(d, &e, "INSERT INTO b_t (k, v)", 2, 0, dup, NULL, 0, NULL));
+	db_close(d);
+}
+
+/* The bulk hint changes nothing a caller sees, and undoes itself. */
+static void test_bulk_hint(void **state)
+{
+	struct backend *b = backend(state);
+	struct db *d = open_db(b);
+	struct err e;
+	int sqlite = !strcmp(b->driver, "sqlite");
+	int64_t cache = 0, v;
+	if (sqlite)
+		OK(db_query_int(d, &e, "PRAGMA cache_size", 0, NULL, &cache));
+	db_bulk_end(d); /* without a begin: nothing */
+	OK(db_bulk_begin(d, &e));
+	OK(db_bulk_begin(d, &e));
+	if (sqlite) {
+		OK(db_query_int(d, &e, "PRAGMA cache_size", 0, NULL, &v));
+		assert_true(v < 0 && -v >= 256 * 1024);
+	}
+	char *ddl = db_ddl(d, "CREATE TABLE h_t (id {{id}}, v INTEGER)");
+	OK(db_exec_script(d, &e, ddl));
+	free(ddl);
+	OK(db_begin(d, &e));
+	OK(db_exec(d, &e, "INSERT INTO h_t (v) VALUES (1), (2)", 0, NULL, NULL));
+	db_rollback(d);
+	db_bulk_end(d);
+	assert_int_equal(count_rows(d, "h_t"), 0);
+	if (sqlite) {
+		OK(db_query_int(d, &e, "PRAGMA cache_size", 0, NULL, &v));
+		assert_int_equal(v, cache);
+	}
+	/* inside a transaction too */
+	OK(db_begin(d, &e));
+	OK(db_bulk_begin(d, &e));
+	OK(db_exec(d, &e, "INSERT INTO h_t (v) VALUES (3)", 0, NULL, NULL));
+	OK(db_commit(d, &e));
+	db_bulk_end(d);
+	assert_int_equal(count_rows(d, "h_t"), 1);
+	if (sqlite) {
+		OK(db_query_int(d, &e, "PRAGMA cache_size", 0, NULL, &v));
+		assert_int_equal(v, cache);
+	}
+	db_close(d);
+}
+
 static void test_ddl(void **state)
 {
 	struct backend *b = backend(state);
@@ -536,7 +628,8 @@ static void test_pg_unreachable(void **state)
 	    cmocka_unit_test(test_query_int_not_found), cmocka_unit_test(test_unique_conflict),    \
 	    cmocka_unit_test(test_rollback_undoes), cmocka_unit_test(test_failed_statement_in_tx), \
 	    cmocka_unit_test(test_statement_cache), cmocka_unit_test(test_ddl),                    \
-	    cmocka_unit_test(test_ping_and_name)
+	    cmocka_unit_test(test_ping_and_name), cmocka_unit_test(test_insert_rows),              \
+	    cmocka_unit_test(test_bulk_hint)
 
 int main(void)
 {

@@ -114,6 +114,66 @@ static void test_small_buffers(void **state)
 	assert_int_equal(bigalt[0], 'z');
 }
 
+/* Both calls' outputs for name, which must be the same. */
+static void agree(const char *name)
+{
+	char p[64], a[64], up[64], ua[64];
+	int rc = pinyin_initials(name, p, sizeof(p), a, sizeof(a));
+	int urc = pinyin_initials_uncached(name, up, sizeof(up), ua, sizeof(ua));
+	if (rc != urc || strcmp(p, up) || strcmp(a, ua))
+		fail_msg("%s: cached %d \"%s\"/\"%s\", ICU %d \"%s\"/\"%s\"", name, rc, p, a, urc,
+		         up, ua);
+}
+
+static size_t utf8_put(unsigned cp, char *out)
+{
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	out[0] = (char)(0xE0 | cp >> 12);
+	out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[2] = (char)(0x80 | (cp & 0x3F));
+	return 3;
+}
+
+/* The per-character cache answers as ICU does: every polyphone surname,
+ * alone, as a surname and inside a name, then every BMP code point from
+ * the CJK symbols to the end of the Unified Ideographs, each asked twice
+ * (once learning it, once from the cache) and within a name. */
+static void test_cache_agrees_with_icu(void **state)
+{
+	(void)state;
+	static const char *const polyphones[] = {"单于", "尉迟", "单", "曾", "解", "仇", "区",
+	                                         "朴",   "查",   "盖", "缪", "乐", "召", "尉",
+	                                         "覃",   "种",   "员", "繁", "长", "都"};
+	for (size_t i = 0; i < sizeof(polyphones) / sizeof(polyphones[0]); i++) {
+		char name[64];
+		agree(polyphones[i]);
+		snprintf(name, sizeof(name), "%s国藩", polyphones[i]);
+		agree(name);
+		agree(name);
+		snprintf(name, sizeof(name), "张%s", polyphones[i]);
+		agree(name);
+		snprintf(name, sizeof(name), " %s A·%s", polyphones[i], polyphones[i]);
+		agree(name);
+	}
+	for (unsigned cp = 0x3000; cp < 0xA000; cp++) {
+		char one[8] = "", name[16] = "王";
+		one[utf8_put(cp, one)] = '\0';
+		agree(one);
+		agree(one);
+		strcat(name, one);
+		strcat(name, "明");
+		agree(name);
+	}
+	/* the common names a cache serves most */
+	check("张三丰", "zsf", "");
+	check("曾国藩", "cgf", "zgf");
+	check("单雄信", "dxx", "sxx");
+}
+
 /* Each thread opens its own transliterator; results agree across threads. */
 static void *worker(void *arg)
 {
@@ -146,7 +206,7 @@ int main(void)
 	    cmocka_unit_test(test_plain_names),      cmocka_unit_test(test_surname_polyphones),
 	    cmocka_unit_test(test_other_characters), cmocka_unit_test(test_rare_characters),
 	    cmocka_unit_test(test_invalid_utf8),     cmocka_unit_test(test_small_buffers),
-	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_threads),          cmocka_unit_test(test_cache_agrees_with_icu),
 	};
 	return cmocka_run_group_tests_name("pinyin", tests, NULL, NULL);
 }
