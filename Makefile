@@ -9,7 +9,8 @@ CFLAGS  ?= -O2 -g
 TESTCFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALL_CFLAGS  = $(WARN) $(CFLAGS) -Isrc -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
 TEST_CFLAGS = $(WARN) $(TESTCFLAGS) -Isrc -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
-LIBS    := $(PKG_LIBS) -lpthread -lm
+# libharu ships no pkg-config file
+LIBS    := $(PKG_LIBS) -lhpdf -lpthread -lm
 
 SRC     := $(sort $(wildcard src/core/*.c src/platform/*.c src/modules/*.c))
 LIBSRC  := $(SRC) build/gen/migrations.c

@@ -6,7 +6,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev
-libssl-dev libcurl4-openssl-dev libicu-dev libzip-dev libexpat1-dev libxlsxwriter-dev libqrencode-dev libcmocka-dev postgresql postgresql-client chromium fonts-noto-cjk nodejs npm"
+libssl-dev libcurl4-openssl-dev libicu-dev libzip-dev libexpat1-dev libxlsxwriter-dev libqrencode-dev libhpdf-dev libcmocka-dev postgresql postgresql-client chromium fonts-noto-cjk fonts-wqy-zenhei
+poppler-utils nodejs npm"
 for arg in "$@"; do
 	case $arg in
 	--bench) pkgs="$pkgs nginx wrk curl" ;;

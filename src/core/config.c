@@ -75,6 +75,8 @@ static const struct opt opts[] = {
      "largest file accepted by an upload, in MiB"},
     {"sweep-seconds", OPT_INT, "60", 1, 3600, 0, OFF(sweep_seconds),
      "how often a server hands overdue applications to the upper union"},
+    {"pdf-font", OPT_STR, "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, 0, 0, OFF(pdf_font),
+     "TrueType font (.ttf, or .ttc: its first face) with Chinese glyphs, embedded in printed PDFs"},
     {"count", OPT_INT, "1000", 1, 100000000, 0, OFF(count), "gen-members: rows to write"},
     {"orgs", OPT_STR, "", 0, 0, 0, OFF(orgs),
      "gen-members: comma-separated org ids to spread rows over (empty: leave 所属工会编号 blank)"},

@@ -39,6 +39,8 @@ struct config {
 	const char *data_dir;
 	int upload_limit_mb;
 	int sweep_seconds;
+	/* TrueType (or .ttc) font with CJK glyphs for printed PDFs */
+	const char *pdf_font;
 	int count;        /* gen-members: rows to write */
 	const char *orgs; /* gen-members: comma-separated org ids, or "" */
 	const char *org;  /* import: default org id for rows without one, or "" */
