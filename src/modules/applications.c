@@ -13,6 +13,7 @@
 #include "platform/access.h"
 #include "platform/account.h"
 #include "platform/approval.h"
+#include "platform/attachment.h"
 #include "platform/audit.h"
 #include "platform/divisions.h"
 #include "platform/org.h"
@@ -95,15 +96,14 @@ static int find_employers(struct req *r)
 	if (strlen(q) > 100)
 		return req_fail(r, ERR_INVALID, "q", "搜索内容过长");
 	struct db_rows *rs;
-	if (db_query(
-	        r->db, &r->err,
-	        "SELECT o.id, o.name, m.name, m.credit_code, p.name "
-	        "FROM orgs o LEFT JOIN org_employers m ON m.org_id = o.id "
-	        "LEFT JOIN orgs p ON p.id = o.parent_id "
-	        "WHERE o.level = 'base' AND o.status = 'active' AND (m.credit_code = $1 "
-	        "OR m.name LIKE $2 ESCAPE '\\' OR o.name LIKE $2 ESCAPE '\\') "
-	        "ORDER BY o.name, o.id, m.id LIMIT 20",
-	        DB_ARGS(DB_TEXT(q), DB_TEXT(like_anywhere(&r->arena, q))), &rs))
+	if (db_query(r->db, &r->err,
+	             "SELECT o.id, o.name, m.name, m.credit_code, p.name "
+	             "FROM orgs o LEFT JOIN org_employers m ON m.org_id = o.id "
+	             "LEFT JOIN orgs p ON p.id = o.parent_id "
+	             "WHERE o.level = 'base' AND o.status = 'active' AND (m.credit_code = $1 "
+	             "OR m.name LIKE $2 ESCAPE '\\' OR o.name LIKE $2 ESCAPE '\\') "
+	             "ORDER BY o.name, o.id, m.id LIMIT 20",
+	             DB_ARGS(DB_TEXT(q), DB_TEXT(like_anywhere(&r->arena, q))), &rs))
 		return -1;
 	struct jw *w = req_json(r);
 	jw_obj(w);
@@ -184,8 +184,8 @@ static int timeline_json(struct req *r, struct jw *w, int64_t id)
 	struct db_rows *rs;
 	if (db_query(r->db, &r->err,
 	             "SELECT id, action, actor_name, org_id, org_name, comment, from_state, "
-	             "to_state, step, at FROM application_events WHERE application_id = $1 "
-	             "ORDER BY id",
+	             "to_state, step, at, attachments FROM application_events "
+	             "WHERE application_id = $1 ORDER BY id",
 	             DB_ARGS(DB_INT(id)), &rs))
 		return -1;
 	jw_key(w, "timeline");
@@ -207,6 +207,29 @@ static int timeline_json(struct req *r, struct jw *w, int64_t id)
 		jw_kstr(w, "to_state", db_col_text(rs, 7));
 		jw_kint(w, "step", db_col_int(rs, 8));
 		jw_kint(w, "at", db_col_int(rs, 9));
+		jw_key(w, "attachment_ids");
+		if (db_col_null(rs, 10))
+			jw_raw(w, "[]", 2);
+		else
+			jw_raw(w, db_col_text(rs, 10), strlen(db_col_text(rs, 10)));
+		jw_obj_end(w);
+	}
+	db_rows_close(rs);
+	jw_arr_end(w);
+	if (rc < 0 || db_query(r->db, &r->err,
+	                       "SELECT id, file_name, mime_type, size, created_at FROM attachments "
+	                       "WHERE owner_kind = $1 AND owner_id = $2 ORDER BY id",
+	                       DB_ARGS(DB_TEXT(APPL_ATTACHMENTS), DB_INT(id)), &rs))
+		return -1;
+	jw_key(w, "attachments");
+	jw_arr(w);
+	while ((rc = db_step(rs, &r->err)) == 1) {
+		jw_obj(w);
+		jw_kint(w, "id", db_col_int(rs, 0));
+		jw_kstr(w, "name", db_col_text(rs, 1));
+		jw_kstr(w, "type", db_col_text(rs, 2));
+		jw_kint(w, "size", db_col_int(rs, 3));
+		jw_kint(w, "created_at", db_col_int(rs, 4));
 		jw_obj_end(w);
 	}
 	db_rows_close(rs);
@@ -293,6 +316,27 @@ static struct appl_ctx ctx_of(struct req *r)
 	};
 }
 
+/* The body's "attachment_ids" (uploads of the caller's) into c. */
+static int read_attachments(struct req *r, json_t *body, struct appl_ctx *c)
+{
+	json_t *list = json_object_get(body, "attachment_ids");
+	if (!list || json_is_null(list))
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) > 50)
+		return req_fail(r, ERR_INVALID, "attachment_ids", "附件列表不正确（最多 50 个）");
+	size_t n = json_array_size(list);
+	int64_t *ids = arena_alloc(&r->arena, sizeof(*ids) * (n ? n : 1));
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(list, i);
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			return req_fail(r, ERR_INVALID, "attachment_ids", "附件编号不正确");
+		ids[i] = json_integer_value(v);
+	}
+	c->attachments = ids;
+	c->nattachments = (int)n;
+	return 0;
+}
+
 static int submit(struct req *r)
 {
 	if (!r->auth->account_id)
@@ -304,8 +348,11 @@ static int submit(struct req *r)
 	if (!t)
 		return req_fail(r, ERR_INVALID, "type", "不支持的申请类型");
 	struct appl_ctx c = ctx_of(r);
+	if (read_attachments(r, r->json, &c))
+		return -1;
 	c.form = json_deep_copy(r->json);
 	json_object_del(c.form, "type");
+	json_object_del(c.form, "attachment_ids");
 	int64_t id;
 	int rc = approval_submit(&c, t, &id);
 	json_decref(c.form);
@@ -632,6 +679,8 @@ static int run_action(struct req *r, struct appl *app, int reviewer, const struc
 	}
 	struct appl_ctx c = ctx_of(r);
 	c.app = app;
+	if (r->json && read_attachments(r, r->json, &c))
+		return -1;
 	return approval_act(&c, act);
 }
 
@@ -691,6 +740,9 @@ static int batch(struct req *r)
 		return req_fail(r, ERR_INVALID, "action", "批量处理只能通过、不予通过或退回");
 	if (strcmp(a.action, "approve") && (!a.comment || !*a.comment))
 		return req_fail(r, ERR_INVALID, "comment", "请填写理由");
+	if (json_object_get(r->json, "attachment_ids"))
+		return req_fail(r, ERR_INVALID, "attachment_ids",
+		                "批量处理不能附带材料，请逐件办理");
 	a.version = 0;
 	a.org_id = 0;
 	a.form = NULL;
@@ -840,4 +892,23 @@ static int put_holidays(struct req *r)
 	          audit_fields(&r->arena, "days",
 	                       arena_printf(&r->arena, "%zu", json_array_size(days)), NULL));
 	return get_holidays_of(r, (int)y);
+}
+
+/* Who may read an application's attachments: whoever may see it. */
+static int appl_may_read(struct req *r, int64_t id)
+{
+	struct appl app;
+	int reviewer;
+	if (approval_get(r->db, &r->err, &r->arena, id, &app)) {
+		if (r->err.code != ERR_NOT_FOUND)
+			return -1;
+		err_clear(&r->err);
+		return 0;
+	}
+	return may_see(r, &app, &reviewer);
+}
+
+__attribute__((constructor)) static void register_attachments(void)
+{
+	attachment_owner_register(APPL_ATTACHMENTS, appl_may_read);
 }

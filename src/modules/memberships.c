@@ -94,8 +94,7 @@ static int named_union(struct appl_ctx *c, json_t *clean, struct org *o)
 		return 0;
 	int64_t found = 0;
 	struct err e2 = {0};
-	if (db_query_int(c->d, &e2,
-	                 "SELECT org_id FROM org_employers WHERE active_key = $1",
+	if (db_query_int(c->d, &e2, "SELECT org_id FROM org_employers WHERE active_key = $1",
 	                 DB_ARGS(DB_TEXT(code)), &found)) {
 		if (e2.code != ERR_NOT_FOUND) {
 			*c->e = e2;
@@ -488,20 +487,45 @@ static const struct appl_step join_steps[] = {{"基层工会审批", 15}};
 static const struct appl_step transfer_steps[] = {{"转出工会审核", 10}, {"转入工会审核", 10}};
 static const struct appl_step base_steps[] = {{"基层工会审批", 10}};
 
-#define STEPS(s) (int)(sizeof(s) / sizeof((s)[0])), (s)
+#define STEPS(s) .nsteps = (int)(sizeof(s) / sizeof((s)[0])), .steps = (s)
 
-const struct appl_type join_application = {"join",       "入会申请",        "applications.review",
-                                           "membership", STEPS(join_steps), join_check,
-                                           route_target, join_approve};
-const struct appl_type transfer_application = {
-    "transfer",     "转会申请",     "applications.review", "membership", STEPS(transfer_steps),
-    transfer_check, transfer_route, transfer_approve};
-const struct appl_type retain_application = {"retain",     "保留会籍申请",    "applications.review",
-                                             "membership", STEPS(base_steps), retain_check,
-                                             route_target, retain_approve};
-const struct appl_type leave_application = {"leave",      "退会申请",        "applications.review",
-                                            "membership", STEPS(base_steps), leave_check,
-                                            route_target, leave_approve};
-const struct appl_type reactivate_application = {
-    "reactivate",      "恢复会籍申请",   "applications.review", "membership",
-    STEPS(base_steps), reactivate_check, route_target,          reactivate_approve};
+const struct appl_type join_application = {.code = "join",
+                                           .name = "入会申请",
+                                           .perm = "applications.review",
+                                           .group = "membership",
+                                           STEPS(join_steps),
+                                           .check = join_check,
+                                           .route = route_target,
+                                           .approve = join_approve};
+const struct appl_type transfer_application = {.code = "transfer",
+                                               .name = "转会申请",
+                                               .perm = "applications.review",
+                                               .group = "membership",
+                                               STEPS(transfer_steps),
+                                               .check = transfer_check,
+                                               .route = transfer_route,
+                                               .approve = transfer_approve};
+const struct appl_type retain_application = {.code = "retain",
+                                             .name = "保留会籍申请",
+                                             .perm = "applications.review",
+                                             .group = "membership",
+                                             STEPS(base_steps),
+                                             .check = retain_check,
+                                             .route = route_target,
+                                             .approve = retain_approve};
+const struct appl_type leave_application = {.code = "leave",
+                                            .name = "退会申请",
+                                            .perm = "applications.review",
+                                            .group = "membership",
+                                            STEPS(base_steps),
+                                            .check = leave_check,
+                                            .route = route_target,
+                                            .approve = leave_approve};
+const struct appl_type reactivate_application = {.code = "reactivate",
+                                                 .name = "恢复会籍申请",
+                                                 .perm = "applications.review",
+                                                 .group = "membership",
+                                                 STEPS(base_steps),
+                                                 .check = reactivate_check,
+                                                 .route = route_target,
+                                                 .approve = reactivate_approve};

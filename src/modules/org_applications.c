@@ -51,12 +51,18 @@ static void fields_of(json_t *form, struct org_fields *f, struct org_employer *e
 }
 
 static const char *const form_strings[][2] = {
-    {"employer_name", "单位名称"},      {"employer_credit_code", "统一社会信用代码"},
-    {"employer_org_code", "组织机构代码"}, {"union_name", "工会名称"},
-    {"division_code", "所在区县"},      {"industry", "行业"},
-    {"unit_type", "单位类别"},          {"address", "单位地址"},
-    {"chair_name", "筹备负责人"},       {"chair_phone", "负责人电话"},
-    {"contact_name", "联系人"},         {"contact_phone", "联系人电话"},
+    {"employer_name", "单位名称"},
+    {"employer_credit_code", "统一社会信用代码"},
+    {"employer_org_code", "组织机构代码"},
+    {"union_name", "工会名称"},
+    {"division_code", "所在区县"},
+    {"industry", "行业"},
+    {"unit_type", "单位类别"},
+    {"address", "单位地址"},
+    {"chair_name", "筹备负责人"},
+    {"chair_phone", "负责人电话"},
+    {"contact_name", "联系人"},
+    {"contact_phone", "联系人电话"},
     {"reason", "建会说明"},
 };
 
@@ -80,10 +86,12 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 		json_t *v = json_object_get(c->form, form_counts[i]);
 		if (v && !json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 0)) {
 			json_decref(clean);
-			return err_set(c->e, ERR_INVALID, NULL, form_counts[i], "人数应为不小于 0 的整数");
+			return err_set(c->e, ERR_INVALID, NULL, form_counts[i],
+			               "人数应为不小于 0 的整数");
 		}
 		if (json_is_integer(v))
-			json_object_set_new(clean, form_counts[i], json_integer(json_integer_value(v)));
+			json_object_set_new(clean, form_counts[i],
+			                    json_integer(json_integer_value(v)));
 	}
 	json_decref(c->form);
 	c->form = clean;
@@ -94,7 +102,8 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 		json_object_set_new(clean, "union_name",
 		                    json_string(arena_printf(c->a, "%s工会", employer)));
 	if (!fstr(clean, "chair_name"))
-		return err_set(c->e, ERR_INVALID, NULL, "chair_name", "请填写筹备负责人（拟任工会主席）");
+		return err_set(c->e, ERR_INVALID, NULL, "chair_name",
+		               "请填写筹备负责人（拟任工会主席）");
 	if (fcount(clean, "staff_count") < 1)
 		return err_set(c->e, ERR_INVALID, NULL, "staff_count", "请填写职工人数");
 	struct org_fields f;
@@ -105,8 +114,8 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 	/* an employer that has a union already cannot found another */
 	int64_t holder = 0;
 	struct err e2 = {0};
-	const char *key =
-	    m.credit_code ? m.credit_code : arena_printf(c->a, "o:%s", m.org_code ? m.org_code : "");
+	const char *key = m.credit_code ? m.credit_code
+	                                : arena_printf(c->a, "o:%s", m.org_code ? m.org_code : "");
 	if (db_query_int(c->d, &e2, "SELECT org_id FROM org_employers WHERE active_key = $1",
 	                 DB_ARGS(DB_TEXT(key)), &holder) == 0) {
 		struct org h;
@@ -152,13 +161,14 @@ static int establish_route(struct appl_ctx *c, int step, int64_t *org_id)
 
 static int bind(struct appl_ctx *c, int64_t account, int64_t org, const char *role)
 {
-	return db_exec(c->d, c->e,
-	               "INSERT INTO bindings (account_id, org_id, role_id, scope, created_by, "
-	               "created_at) SELECT $1, $2, id, 'subtree', $4, $5 FROM roles WHERE code = $3 "
-	               "ON CONFLICT (account_id, org_id, role_id) DO NOTHING",
-	               DB_ARGS(DB_INT(account), DB_INT(org), DB_TEXT(role),
-	                       c->actor ? DB_INT(c->actor) : DB_NULL, DB_INT((int64_t)time(NULL))),
-	               NULL);
+	return db_exec(
+	    c->d, c->e,
+	    "INSERT INTO bindings (account_id, org_id, role_id, scope, created_by, "
+	    "created_at) SELECT $1, $2, id, 'subtree', $4, $5 FROM roles WHERE code = $3 "
+	    "ON CONFLICT (account_id, org_id, role_id) DO NOTHING",
+	    DB_ARGS(DB_INT(account), DB_INT(org), DB_TEXT(role),
+	            c->actor ? DB_INT(c->actor) : DB_NULL, DB_INT((int64_t)time(NULL))),
+	    NULL);
 }
 
 static int establish_approve(struct appl_ctx *c)
@@ -174,7 +184,8 @@ static int establish_approve(struct appl_ctx *c)
 	gmtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	f.founded_on = today;
-	if (org_record_create(c->d, c->e, parent, "base", &f, c->actor, c->request_id, &id, &holder))
+	if (org_record_create(c->d, c->e, parent, "base", &f, c->actor, c->request_id, &id,
+	                      &holder))
 		return -1;
 	/* the applicant runs the new union until it elects its officers */
 	if (db_exec(c->d, c->e, "UPDATE accounts SET kind = 'cadre' WHERE id = $1",
@@ -182,14 +193,21 @@ static int establish_approve(struct appl_ctx *c)
 	    bind(c, c->applicant, id, "org_admin") || bind(c, c->applicant, id, "base_work"))
 		return -1;
 	c->result = arena_printf(c->a, "{\"org_id\":%lld}", (long long)id);
-	c->result_text = arena_printf(c->a,
-	                              "%s已成立，您已成为本工会的管理员，可登录管理后台办理入会等事务。",
-	                              f.name);
+	c->result_text = arena_printf(
+	    c->a, "%s已成立，您已成为本工会的管理员，可登录管理后台办理入会等事务。", f.name);
 	return 0;
 }
 
 static const struct appl_step establish_steps[] = {{"上级工会审批", 20}};
 
 const struct appl_type establish_application = {
-    "establish", "建会申请", "applications.review", "establish", 1, establish_steps,
-    establish_check, establish_route, establish_approve};
+    .code = "establish",
+    .name = "建会申请",
+    .perm = "applications.review",
+    .group = "establish",
+    .nsteps = 1,
+    .steps = establish_steps,
+    .check = establish_check,
+    .route = establish_route,
+    .approve = establish_approve,
+};

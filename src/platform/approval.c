@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json_write.h"
 #include "core/log.h"
+#include "platform/attachment.h"
 #include "platform/message.h"
 #include "platform/org.h"
 #include "platform/workdays.h"
@@ -83,6 +85,8 @@ static const char *clause(struct arena *a, const char *comment)
 
 static const char *open_key(struct appl_ctx *c, const struct appl_type *t, int64_t applicant)
 {
+	if (t->open_key)
+		return t->open_key(c);
 	return t->group ? arena_printf(c->a, "%s:%lld", t->group, (long long)applicant) : NULL;
 }
 
@@ -110,16 +114,30 @@ static int step_org(struct appl_ctx *c, const struct appl_type *t, int step, str
 static int add_event(struct appl_ctx *c, int64_t app_id, const char *action, const char *from,
                      const char *to, int64_t step, const struct org *o, const char *comment)
 {
+	const char *files = NULL;
+	if (c->nattachments > 0) {
+		if (attachment_link(c->d, c->e, c->attachments, c->nattachments, APPL_ATTACHMENTS,
+		                    app_id, c->actor))
+			return -1;
+		struct jw w;
+		jw_init(&w, c->a);
+		jw_arr(&w);
+		for (int i = 0; i < c->nattachments; i++)
+			jw_int(&w, c->attachments[i]);
+		jw_arr_end(&w);
+		files = w.buf;
+	}
 	return db_exec(
 	    c->d, c->e,
 	    "INSERT INTO application_events (application_id, at, actor_id, actor_name, "
-	    "org_id, org_path, org_name, action, from_state, to_state, step, comment) "
-	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	    "org_id, org_path, org_name, action, from_state, to_state, step, comment, "
+	    "attachments) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 	    DB_ARGS(DB_INT(app_id), DB_INT(time(NULL)), c->actor ? DB_INT(c->actor) : DB_NULL,
 	            DB_TEXT(c->actor ? c->actor_name : "系统"), o ? DB_INT(o->id) : DB_NULL,
 	            o ? DB_TEXT(o->path) : DB_NULL, o ? DB_TEXT(o->name) : DB_NULL, DB_TEXT(action),
 	            from ? DB_TEXT(from) : DB_NULL, DB_TEXT(to), DB_INT(step),
-	            DB_TEXT(comment ? comment : "")),
+	            DB_TEXT(comment ? comment : ""), files ? DB_TEXT(files) : DB_NULL),
 	    NULL);
 }
 
@@ -139,6 +157,13 @@ static int tell_applicant(struct appl_ctx *c, int64_t applicant, int64_t app_id,
 int approval_submit(struct appl_ctx *c, const struct appl_type *t, int64_t *id)
 {
 	c->app = NULL;
+	const char *summary = NULL;
+	struct org o;
+	if (t->check(c, &summary) || step_org(c, t, 0, &o))
+		return -1;
+	if (c->nattachments < t->min_attachments)
+		return err_set(c->e, ERR_INVALID, NULL, "attachment_ids", "请上传%s",
+		               t->attachments_hint ? t->attachments_hint : "所需材料");
 	const char *key = open_key(c, t, c->applicant);
 	if (key) {
 		int64_t open = 0;
@@ -156,10 +181,6 @@ int approval_submit(struct appl_ctx *c, const struct appl_type *t, int64_t *id)
 			return -1;
 		}
 	}
-	const char *summary = NULL;
-	struct org o;
-	if (t->check(c, &summary) || step_org(c, t, 0, &o))
-		return -1;
 	int64_t now = time(NULL), due;
 	const char *form = form_text(c);
 	if (!form)

@@ -20,6 +20,9 @@
 #include "core/arena.h"
 #include "core/db.h"
 
+/* Attachments linked to an application are of this owner kind. */
+#define APPL_ATTACHMENTS "application"
+
 struct appl {
 	int64_t id, applicant_id, member_id, step, org_id, due_at, escalations, version;
 	int64_t created_at, updated_at, closed_at;
@@ -46,6 +49,10 @@ struct appl_ctx {
 	const char *result;      /* approve: JSON kept as the application's result */
 	const char *result_text; /* approve: a sentence for the applicant's message */
 	int64_t open_id;         /* submit refused: the applicant's open application */
+	/* attachments (uploaded by actor) that this submission or action links
+	 * to the application and lists in its timeline line */
+	const int64_t *attachments;
+	int nattachments;
 };
 
 struct appl_step {
@@ -68,6 +75,12 @@ struct appl_type {
 	int (*route)(struct appl_ctx *c, int step, int64_t *org_id);
 	/* The effect of the last approval. */
 	int (*approve)(struct appl_ctx *c);
+	/* What "open" means when it is not one per person and group: a key of
+	 * the checked form (one open application per union), or NULL. */
+	const char *(*open_key)(struct appl_ctx *c);
+	/* the fewest attachments a submission must bring, and what they are */
+	int min_attachments;
+	const char *attachments_hint;
 };
 
 /* The types the program knows (NULL-terminated), set once at start. */

@@ -130,6 +130,38 @@ for (const db of dbKinds()) {
       assert.match(dup.body.error.message, /转会/)
     })
 
+    test('materials go with the application: its reviewers may read them, others may not', async () => {
+      const upload = async (c, text, name) => {
+        const res = await fetch(`${srv.url}/api/v1/attachments?name=${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers: { Cookie: c.cookie, 'X-CSRF-Token': c.csrf, 'Content-Type': 'application/octet-stream' },
+          body: Buffer.from(`%PDF-1.4\n% ${text}\n%%EOF\n`),
+        })
+        assert.equal(res.status, 201)
+        return (await res.json()).id
+      }
+      const w = await registerWorker(srv)
+      const file = await upload(w.client, '申请书', '入会申请书.pdf')
+      const app = await w.client.post('/applications', joinForm({ attachment_ids: [file] }))
+      assert.equal(app.status, 201, JSON.stringify(app.body))
+      assert.deepEqual(app.body.timeline[0].attachment_ids, [file])
+      assert.deepEqual(app.body.attachments.map((a) => a.name), ['入会申请书.pdf'])
+      assert.equal(app.body.form.attachment_ids, undefined, 'the ids are not part of the form')
+      const reply = await upload(base, '回复', '审批意见.pdf')
+      const ret = await base.post(`/applications/${app.body.id}/actions`, { action: 'return', comment: '请补充', attachment_ids: [reply] })
+      assert.equal(ret.status, 200, JSON.stringify(ret.body))
+      assert.equal(ret.body.attachments.length, 2)
+      assert.equal((await base.get(`/attachments/${file}`)).status, 200, 'the reviewer reads the applicant’s material')
+      assert.equal((await w.client.get(`/attachments/${reply}`)).status, 200, 'the applicant reads the reply')
+      const stranger = await registerWorker(srv)
+      assert.equal((await stranger.client.get(`/attachments/${file}`)).status, 404)
+      // someone else's upload cannot be attached
+      const theirs = await upload(stranger.client, '别人的', 'x.pdf')
+      const bad = await w.client.post(`/applications/${app.body.id}/actions`, { action: 'resubmit', attachment_ids: [theirs] })
+      assert.equal(bad.status, 400)
+      assert.equal(bad.body.error.field, 'attachment_ids')
+    })
+
     test('bad forms name the field; nothing is filed', async () => {
       const w = await registerWorker(srv)
       const cases = [
