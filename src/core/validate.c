@@ -160,6 +160,25 @@ int valid_org_code(const char *s, const char *field, struct err *e)
 	return 0;
 }
 
+void credit_code_make(const char *prefix2, const char *division6, const char *body8, char out[19])
+{
+	static const int wo[] = {3, 7, 9, 10, 5, 8, 4, 2};
+	static const int wc[] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+	int sum = 0;
+	snprintf(out, 19, "%.2s%.6s%.8s", prefix2, division6, body8);
+	for (int i = 0; i < 8; i++) {
+		char c = body8[i];
+		sum += (c >= '0' && c <= '9' ? c - '0' : c - 'A' + 10) * wo[i];
+	}
+	int oc = 11 - sum % 11;
+	out[16] = (char)(oc == 10 ? 'X' : oc == 11 ? '0' : '0' + oc);
+	sum = 0;
+	for (int i = 0; i < 17; i++)
+		sum += (int)(strchr(credit_alphabet, out[i]) - credit_alphabet) * wc[i];
+	out[17] = credit_alphabet[(31 - sum % 31) % 31];
+	out[18] = '\0';
+}
+
 int valid_date(const char *s, const char *field, struct err *e)
 {
 	if (!s || strlen(s) != 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||

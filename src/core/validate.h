@@ -22,6 +22,11 @@ int valid_phone(const char *s, const char *field, struct err *e);
 int valid_credit_code(const char *s, const char *field, struct err *e);
 /* 组织机构代码, GB 11714-1997: 8 characters, optional '-', check. */
 int valid_org_code(const char *s, const char *field, struct err *e);
+/* A 统一社会信用代码 from its parts: prefix2 ("81" for a union), the
+ * division, and the 8-character 组织机构代码 body (characters of the
+ * credit-code alphabet, digits and A–H, J–N, P–R, T, U, W–Y); both check
+ * characters are computed. */
+void credit_code_make(const char *prefix2, const char *division6, const char *body8, char out[19]);
 /* A real calendar date "YYYY-MM-DD" between 1900-01-01 and 2100-12-31. */
 int valid_date(const char *s, const char *field, struct err *e);
 /* Cadre password policy: at least 8 characters and 3 of the 4 classes

@@ -19,6 +19,7 @@ extern const struct module exports_module;
 extern const struct module applications_module;
 extern const struct module messages_module;
 extern const struct module attachments_module;
+extern const struct module legal_module;
 
 /* The application types on the approvals engine, NULL-terminated. */
 struct appl_type;
@@ -30,5 +31,10 @@ extern const struct appl_type retain_application;
 extern const struct appl_type leave_application;
 extern const struct appl_type reactivate_application;
 extern const struct appl_type establish_application;
+extern const struct appl_type legal_register_application;
+extern const struct appl_type legal_change_application;
+extern const struct appl_type legal_renew_application;
+extern const struct appl_type legal_reissue_application;
+extern const struct appl_type legal_cancel_application;
 
 #endif

@@ -138,20 +138,26 @@ int access_visible(const struct req *r, const char *path)
 	return 0;
 }
 
-int access_has(struct req *r, const char *perm, const char *path)
+int access_account_has(struct db *d, struct err *e, int64_t account, const char *perm,
+                       const char *path)
 {
-	if (!r->auth || !r->auth->account_id)
-		return 0;
 	int64_t n = 0;
 	if (db_query_int(
-	        r->db, &r->err,
+	        d, e,
 	        "SELECT COUNT(*) FROM bindings b JOIN role_permissions rp ON rp.role_id = "
 	        "b.role_id AND rp.perm = $2 JOIN orgs o ON o.id = b.org_id WHERE "
 	        "b.account_id = $1 AND (o.path = $3 OR (b.scope = 'subtree' AND $3 >= o.path "
 	        "AND $3 < substr(o.path, 1, length(o.path) - 1) || '0'))",
-	        DB_ARGS(DB_INT(r->auth->account_id), DB_TEXT(perm), DB_TEXT(path)), &n))
+	        DB_ARGS(DB_INT(account), DB_TEXT(perm), DB_TEXT(path)), &n))
 		return -1;
 	return n > 0;
+}
+
+int access_has(struct req *r, const char *perm, const char *path)
+{
+	if (!r->auth || !r->auth->account_id)
+		return 0;
+	return access_account_has(r->db, &r->err, r->auth->account_id, perm, path);
 }
 
 struct db_val *access_params(struct req *r, int fixed)

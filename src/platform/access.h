@@ -38,6 +38,10 @@ int access_visible(const struct req *r, const char *path);
 /* 1 when the caller holds perm (a permission other than the route's) at the
  * org with path; 0 when not; -1 with r->err on a database error. */
 int access_has(struct req *r, const char *perm, const char *path);
+/* The same for any account, outside a request (an application's check
+ * that its applicant may act for a union). */
+int access_account_has(struct db *d, struct err *e, int64_t account, const char *perm,
+                       const char *path);
 /* Writes into sql (arena) a condition limiting the column path_col to the
  * grants, with parameters numbered from first_param: "(o.path = $3 OR
  * (o.path >= $4 AND o.path < $5))". The values are appended to params
