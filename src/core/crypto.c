@@ -71,6 +71,10 @@ struct thread_ctx {
 	struct mac_slot macs[MAC_SLOTS];
 	int next_mac; /* the slot a new key takes */
 	EVP_CIPHER_CTX *cipher;
+	/* the key cipher is set up with: the next call with the same key sets
+	 * only the nonce, and skips the key schedule */
+	unsigned char cipher_key[SM4_KEY_LEN];
+	int cipher_keyed;
 	unsigned char nonces[NONCE_POOL];
 	size_t nonces_left;
 	unsigned fork_gen;
@@ -367,13 +371,24 @@ static int sm4_ctr(const unsigned char *key, const unsigned char *iv, const unsi
 {
 	struct thread_ctx *t = thread_ctx();
 	EVP_CIPHER_CTX *ctx = t ? t->cipher : EVP_CIPHER_CTX_new();
-	int len = 0, fin = 0;
-	int ok = ctx && n <= INT_MAX &&
-	         EVP_EncryptInit_ex2(ctx, t ? sm4ctr_alg : EVP_sm4_ctr(), key, iv, NULL) &&
-	         EVP_EncryptUpdate(ctx, out, &len, in, (int)n) &&
-	         EVP_EncryptFinal_ex(ctx, out + len, &fin) && (size_t)(len + fin) == n;
+	int len = 0, fin = 0, ok;
+	if (t && t->cipher_keyed && !memcmp(t->cipher_key, key, SM4_KEY_LEN)) {
+		ok = EVP_EncryptInit_ex2(ctx, NULL, NULL, iv, NULL);
+	} else {
+		if (t)
+			t->cipher_keyed = 0;
+		ok = ctx && EVP_EncryptInit_ex2(ctx, t ? sm4ctr_alg : EVP_sm4_ctr(), key, iv, NULL);
+		if (ok && t) {
+			memcpy(t->cipher_key, key, SM4_KEY_LEN);
+			t->cipher_keyed = 1;
+		}
+	}
+	ok = ok && n <= INT_MAX && EVP_EncryptUpdate(ctx, out, &len, in, (int)n) &&
+	     EVP_EncryptFinal_ex(ctx, out + len, &fin) && (size_t)(len + fin) == n;
 	if (!t)
 		EVP_CIPHER_CTX_free(ctx);
+	else if (!ok)
+		t->cipher_keyed = 0;
 	return ok ? 0 : -1;
 }
 
@@ -399,37 +414,46 @@ static int nonce_new(unsigned char nonce[NONCE_LEN])
 static void field_tag(const struct crypto_keys *k, const unsigned char *nonce,
                       const unsigned char *ct, size_t n, unsigned char tag[SM3_LEN])
 {
-	char prefix[24];
-	snprintf(prefix, sizeof(prefix), "sm4ctr$%.8s$", k->key_id);
-	struct part parts[] = {{prefix, strlen(prefix)}, {nonce, NONCE_LEN}, {ct, n}};
+	char prefix[17] = "sm4ctr$";
+	size_t idlen = strnlen(k->key_id, 8);
+	memcpy(prefix + 7, k->key_id, idlen);
+	prefix[7 + idlen] = '$';
+	struct part parts[] = {{prefix, 8 + idlen}, {nonce, NONCE_LEN}, {ct, n}};
 	hmac_parts(k->mac, sizeof(k->mac), parts, 3, tag);
 }
 
 int crypto_encrypt_field(const struct crypto_keys *k, const char *plain, char **out)
 {
-	size_t n = strlen(plain), ctlen = 4 * ((n + 2) / 3);
-	unsigned char nonce[NONCE_LEN], tag[SM3_LEN], *ct = malloc(n + 1);
-	char nonce64[32], tag64[48];
+	/* personal fields are short: their ciphertext fits on the stack */
+	unsigned char nonce[NONCE_LEN], tag[SM3_LEN], small[128], *ct;
+	size_t n = strlen(plain), idlen = strnlen(k->key_id, 8);
 	int rc = -1;
 
 	*out = NULL;
+	ct = n <= sizeof(small) ? small : malloc(n);
 	if (!ct || nonce_new(nonce) || sm4_ctr(k->enc, nonce, (const unsigned char *)plain, n, ct))
 		goto out;
 	field_tag(k, nonce, ct, n, tag);
-	crypto_b64url(nonce, sizeof(nonce), nonce64);
-	crypto_b64url(tag, sizeof(tag), tag64);
-	size_t size = 7 + 9 + strlen(nonce64) + 1 + ctlen + 1 + strlen(tag64) + 1;
-	char *s = malloc(size);
+	/* "sm4ctr$" KEYID "$" NONCE "$" CIPHERTEXT "$" TAG */
+	size_t size = 7 + idlen + 1 + 22 + 1 + 4 * ((n + 2) / 3) + 1 + 43 + 1;
+	char *s = malloc(size), *o = s;
 	if (!s)
 		goto out;
-	int len = snprintf(s, size, "sm4ctr$%s$%s$", k->key_id, nonce64);
-	crypto_b64url(ct, n, s + len);
-	len += (int)strlen(s + len);
-	snprintf(s + len, size - (size_t)len, "$%s", tag64);
+	o = mempcpy(o, "sm4ctr$", 7);
+	o = mempcpy(o, k->key_id, idlen);
+	*o++ = '$';
+	crypto_b64url(nonce, sizeof(nonce), o);
+	o += strlen(o);
+	*o++ = '$';
+	crypto_b64url(ct, n, o);
+	o += strlen(o);
+	*o++ = '$';
+	crypto_b64url(tag, sizeof(tag), o);
 	*out = s;
 	rc = 0;
 out:
-	free(ct);
+	if (ct != small)
+		free(ct);
 	return rc;
 }
 
@@ -473,8 +497,11 @@ void crypto_lookup_hash(const struct crypto_keys *k, const char *domain, const c
 	unsigned char mac[SM3_LEN];
 	struct part parts[] = {{domain, strlen(domain) + 1}, {value, strlen(value)}};
 	hmac_parts(k->lookup, sizeof(k->lookup), parts, 2, mac);
-	int len = snprintf(out, 96, "h1$%s$", k->key_id);
-	crypto_hex(mac, sizeof(mac), out + len);
+	size_t idlen = strnlen(k->key_id, 8);
+	memcpy(out, "h1$", 3);
+	memcpy(out + 3, k->key_id, idlen);
+	out[3 + idlen] = '$';
+	crypto_hex(mac, sizeof(mac), out + 4 + idlen);
 }
 
 int crypto_token(size_t n, char *out)

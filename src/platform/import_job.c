@@ -30,21 +30,23 @@ struct pending {
 	int64_t line;
 	int ncells;
 	const char **cells; /* validate: the row as written, for the report */
-	char hash[96];      /* lookup hash of row.id18, when row.id_ok */
+	char hash[96];      /* lookup hash of row.id18, when row.id_ok: made once a row */
 	const struct import_org *org;
-	int64_t index;     /* of the data row in the file, from 0 */
+	int64_t dup_of;    /* the line of the number's first row, when this is a later one */
 	int64_t member_id; /* commit: once inserted */
+	int filed;         /* commit: the insert found the number already filed */
 };
 
-/* The passes over the file. A commit checks every row again inside its
- * transaction before it inserts any: the members table is then as
- * validation saw it (plus what others filed since), and no check queries a
- * table that grows under it, whose cached plans (PostgreSQL's generic plan
- * for a table that was empty when the plan was made) would scan it. */
+/* The passes over the file. A commit reads it once, checking each row and
+ * inserting the good ones as it goes. It never asks the members table
+ * whether a batch is filed: that query, on a table that grows under it,
+ * would run on a cached plan (PostgreSQL's generic plan, made while the
+ * table looked small) that scans it. The insert asks instead: ON CONFLICT
+ * DO NOTHING on the unique hash skips a filed number, which one lookup by
+ * that key then tells apart from a clash of 会员证号. */
 enum pass {
 	PASS_VALIDATE, /* the checks and the error report */
-	PASS_CHECK,    /* the checks again, remembering which rows are good */
-	PASS_INSERT,   /* the good rows into the database */
+	PASS_COMMIT,   /* the checks again, and the good rows into the database */
 };
 
 struct run {
@@ -64,8 +66,11 @@ struct run {
 	struct import_counts c;
 	struct stats_acc *stats;
 	int64_t now;
-	unsigned char *good; /* PASS_CHECK: a bit per data row, set when it is good */
-	size_t good_cap;     /* bytes */
+	char today[11]; /* the latest 入会日期, fixed for the pass */
+	/* a commit with a report: a bit per line whose row went in, so a later
+	 * row with its number is not taken for one filed before the import */
+	unsigned char *inserted;
+	size_t inserted_cap; /* bytes */
 };
 
 static int oom(struct run *r)
@@ -101,8 +106,10 @@ static int check_row(struct run *r, struct pending *p)
 		int64_t first = import_ids_seen(&r->ids, p->hash, p->line);
 		if (first < 0)
 			return oom(r);
-		if (first)
+		if (first) {
 			import_row_fail(row, &r->a, "与第 %lld 行的身份证号重复", (long long)first);
+			p->dup_of = first;
+		}
 	}
 	if (row->in.org_id > 0) {
 		const struct import_org *o =
@@ -120,6 +127,20 @@ static int check_row(struct run *r, struct pending *p)
 		else
 			p->org = o;
 	}
+	return 0;
+}
+
+/* The reason of a row whose number the org holder already holds: the
+ * holder is named only to those who may see it, as in the form. */
+static int filed_at(struct run *r, struct pending *p, int64_t holder)
+{
+	const struct import_org *o = import_orgs_get(&r->orgs, r->d, r->e, &r->scope, holder);
+	if (!o)
+		return -1;
+	if (o->visible)
+		import_row_fail(&p->row, &r->a, "该身份证号已登记为“%s”的会员", o->name);
+	else
+		import_row_fail(&p->row, &r->a, "该身份证号已在其他工会登记为会员");
 	return 0;
 }
 
@@ -154,18 +175,10 @@ static int check_filed(struct run *r)
 			struct pending *p = &r->batch[i];
 			if (!p->row.id_ok || strcmp(p->hash, hash))
 				continue;
-			/* the holder is named only to those who may see it, as in the form */
-			const struct import_org *o =
-			    import_orgs_get(&r->orgs, r->d, r->e, &r->scope, holder);
-			if (!o) {
+			if (filed_at(r, p, holder)) {
 				got = -1;
 				break;
 			}
-			if (o->visible)
-				import_row_fail(&p->row, &r->a, "该身份证号已登记为“%s”的会员",
-				                o->name);
-			else
-				import_row_fail(&p->row, &r->a, "该身份证号已在其他工会登记为会员");
 		}
 		if (got < 0)
 			break;
@@ -211,11 +224,18 @@ static const char *or_default(const char *s, const char *def)
 	return s && *s ? s : def;
 }
 
+/* "61%.4s%08u" of the year joined and a random number, as member.c makes it */
 static void card_no(const char *joined_on, const unsigned char r[4], char out[20])
 {
 	unsigned v =
 	    ((unsigned)r[0] << 24 | (unsigned)r[1] << 16 | (unsigned)r[2] << 8 | r[3]) % 100000000u;
-	snprintf(out, 20, "61%.4s%08u", joined_on, v);
+	size_t y = strnlen(joined_on, 4);
+	out[0] = '6';
+	out[1] = '1';
+	memcpy(out + 2, joined_on, y);
+	for (int i = 7; i >= 0; i--, v /= 10)
+		out[2 + y + (size_t)i] = (char)('0' + v % 10);
+	out[2 + y + 8] = '\0';
 }
 
 static int prepare(struct run *r, const struct pending *p, struct values *v)
@@ -271,8 +291,8 @@ static const char *member_head =
     "political, education, hukou, migrant, employment, flexible, employer, joined_on, card_no, "
     "status, created_at, updated_at)";
 
-/* Inserts rows whose member_id is still 0; a row that clashed on a random
- * 会员证号 stays 0 for the next try. */
+/* Inserts rows not yet inserted nor found filed; a row that clashed on a
+ * random 会员证号 stays 0 for the next try. */
 static int insert_try(struct run *r, struct pending **rows, struct values *v, int n)
 {
 	struct db_val *params = arena_alloc(&r->a, (size_t)n * MEMBER_COLS * sizeof(*params));
@@ -280,7 +300,7 @@ static int insert_try(struct run *r, struct pending **rows, struct values *v, in
 	struct pending **todo = arena_alloc(&r->a, (size_t)n * sizeof(*todo));
 	int k = 0;
 	for (int i = 0; i < n; i++)
-		if (!rows[i]->member_id) {
+		if (!rows[i]->member_id && !rows[i]->filed) {
 			bind_member(r, rows[i], &v[i], params + MEMBER_COLS * k);
 			todo[k++] = rows[i];
 		}
@@ -292,19 +312,28 @@ static int insert_try(struct run *r, struct pending **rows, struct values *v, in
 	return 0;
 }
 
-/* A row the insert skipped: filed by someone else since it was checked
- * (the import must stop), or a 会员证号 clash (draw again). */
-static int skipped(struct run *r, struct pending *p, struct values *v)
+/* A row the insert skipped: its number is filed (a bad row, as validation
+ * said or as the count of good rows will tell), or its 会员证号 clashed
+ * (draw again). */
+/* Whether p's number is filed, by one lookup of the unique key (the plan
+ * of which never scans): 1 with the reason added to p, 0, or -1. */
+static int filed_lookup(struct run *r, struct pending *p)
 {
 	int64_t holder;
 	if (db_query_int(r->d, r->e, "SELECT org_id FROM members WHERE id_card_hash = $1",
 	                 DB_ARGS(DB_TEXT(p->hash)), &holder) == 0)
-		return err_set(r->e, ERR_CONFLICT, "changed_since_validation", NULL,
-		               "第 %lld 行的身份证号在校验之后已被登记为会员，请重新导入",
-		               (long long)p->line);
+		return filed_at(r, p, holder) ? -1 : 1;
 	if (r->e->code != ERR_NOT_FOUND)
 		return -1;
 	err_clear(r->e);
+	return 0;
+}
+
+static int skipped(struct run *r, struct pending *p, struct values *v)
+{
+	int got = filed_lookup(r, p);
+	if (got)
+		return (p->filed = got > 0) ? 0 : -1;
 	unsigned char rnd[4];
 	if (crypto_random(rnd, sizeof(rnd)))
 		return err_set(r->e, ERR_INTERNAL, NULL, NULL, "随机数生成失败");
@@ -352,9 +381,13 @@ static int insert_members(struct run *r, struct pending **rows, int n)
 		if (insert_try(r, rows, v, n))
 			goto out;
 		int left = 0;
-		for (int i = 0; i < n; i++)
-			if (!rows[i]->member_id && (left++, skipped(r, rows[i], &v[i])))
+		for (int i = 0; i < n; i++) {
+			if (rows[i]->member_id || rows[i]->filed)
+				continue;
+			if (skipped(r, rows[i], &v[i]))
 				goto out;
+			left += !rows[i]->filed;
+		}
 		if (!left)
 			break;
 		if (tries == CARD_TRIES) {
@@ -362,6 +395,17 @@ static int insert_members(struct run *r, struct pending **rows, int n)
 			goto out;
 		}
 	}
+	/* the filed rows out: what is left went in */
+	int in_rows = 0;
+	for (int i = 0; i < n; i++)
+		if (rows[i]->member_id) {
+			rows[in_rows] = rows[i];
+			v[in_rows++] = v[i];
+		} else {
+			free(v[i].id_enc);
+			free(v[i].phone_enc);
+		}
+	n = in_rows;
 	if (insert_history(r, rows, n))
 		goto out;
 	for (int i = 0; i < n; i++) {
@@ -392,28 +436,42 @@ out:
 	return rc;
 }
 
-static int mark_good(struct run *r, int64_t index)
+static int mark_inserted(struct run *r, int64_t line)
 {
-	size_t byte = (size_t)(index / 8);
-	if (byte >= r->good_cap) {
-		size_t cap = r->good_cap ? 2 * r->good_cap : 4096;
+	size_t byte = (size_t)(line / 8);
+	if (byte >= r->inserted_cap) {
+		size_t cap = r->inserted_cap ? 2 * r->inserted_cap : 4096;
 		while (cap <= byte)
 			cap *= 2;
-		unsigned char *g = realloc(r->good, cap);
+		unsigned char *g = realloc(r->inserted, cap);
 		if (!g)
 			return oom(r);
-		memset(g + r->good_cap, 0, cap - r->good_cap);
-		r->good = g;
-		r->good_cap = cap;
+		memset(g + r->inserted_cap, 0, cap - r->inserted_cap);
+		r->inserted = g;
+		r->inserted_cap = cap;
 	}
-	r->good[byte] |= (unsigned char)(1u << (index % 8));
+	r->inserted[byte] |= (unsigned char)(1u << (line % 8));
 	return 0;
 }
 
-static int is_good(const struct run *r, int64_t index)
+static int was_inserted(const struct run *r, int64_t line)
 {
-	size_t byte = (size_t)(index / 8);
-	return byte < r->good_cap && (r->good[byte] >> (index % 8) & 1);
+	size_t byte = (size_t)(line / 8);
+	return byte < r->inserted_cap && (r->inserted[byte] >> (line % 8) & 1);
+}
+
+/* A commit's report says what validation's would: a row refused for other
+ * reasons is also looked up, unless its number went in with an earlier row
+ * of this file. Before the batch goes in, so its own rows are not found. */
+static int report_filed(struct run *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct pending *p = &r->batch[i];
+		if (p->row.nwhy && p->row.id_ok && !(p->dup_of && was_inserted(r, p->dup_of)) &&
+		    filed_lookup(r, p) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int progress(struct run *r)
@@ -421,31 +479,69 @@ static int progress(struct run *r)
 	return r->o->progress && r->o->progress(r->o->ctx, &r->c, r->e) ? -1 : 0;
 }
 
-/* Settles a batch of checked rows: the filed check, then each row into the
- * counts and the report (validating) or the good-row bits (committing). */
+/* The commit stops as soon as its count of good rows cannot come out as
+ * validation's: the data changed in between, and the cadre should look at
+ * the file again. */
+static int changed(struct run *r, const char *how, int64_t now)
+{
+	return err_set(r->e, ERR_CONFLICT, "changed_since_validation", NULL,
+	               "校验之后数据已有变化（现在%s可导入 %lld 行，校验时为 %lld 行），请重新导入",
+	               how, (long long)now, (long long)r->o->expect_good);
+}
+
+static int check_expected(struct run *r, int final)
+{
+	const struct import_opts *o = r->o;
+	if (r->pass != PASS_COMMIT || o->expect_good < 0)
+		return 0;
+	if (final)
+		return r->c.good == o->expect_good ? 0 : changed(r, "", r->c.good);
+	if (r->c.good > o->expect_good)
+		return changed(r, "至少", r->c.good);
+	if (o->expect_total > 0 && o->expect_total - r->c.bad < o->expect_good)
+		return changed(r, "至多", o->expect_total - r->c.bad);
+	return 0;
+}
+
+/* Settles the batch, every row read since the last: validating, the filed
+ * check; committing, the good rows in (a number filed meanwhile makes its
+ * row bad). Then each row, in the order of the file, into the counts and
+ * the report. */
 static int flush(struct run *r)
 {
 	if (r->n == 0)
 		return 0;
-	if (check_filed(r))
-		return -1;
+	if (r->pass == PASS_VALIDATE) {
+		if (check_filed(r))
+			return -1;
+	} else {
+		struct pending *rows[BATCH];
+		int k = 0;
+		for (int i = 0; i < r->n; i++)
+			if (!r->batch[i].row.nwhy)
+				rows[k++] = &r->batch[i];
+		if (r->o->report_path && report_filed(r))
+			return -1;
+		if (k && insert_members(r, rows, k))
+			return -1;
+		for (int i = 0; r->o->report_path && i < r->n; i++)
+			if (r->batch[i].member_id && mark_inserted(r, r->batch[i].line))
+				return -1;
+	}
 	for (int i = 0; i < r->n; i++) {
 		struct pending *p = &r->batch[i];
-		if (r->pass == PASS_VALIDATE)
-			r->c.done++;
+		r->c.done++;
 		if (p->row.nwhy) {
 			r->c.bad++;
-			if (r->pass == PASS_VALIDATE && report_row(r, p))
+			if (report_row(r, p))
 				return -1;
 		} else {
 			r->c.good++;
-			if (r->pass == PASS_CHECK && mark_good(r, p->index))
-				return -1;
 		}
 	}
 	r->n = 0;
 	arena_reset(&r->a);
-	return progress(r);
+	return check_expected(r, 0) || progress(r) ? -1 : 0;
 }
 
 static int check_rows(struct run *r)
@@ -456,9 +552,9 @@ static int check_rows(struct run *r)
 		struct pending *p = &r->batch[r->n++];
 		memset(p, 0, sizeof(*p));
 		p->line = row.line;
-		p->index = r->c.total++;
-		import_row_parse(&r->h, &row, r->o->default_org, &r->a, &p->row);
-		if (r->pass == PASS_VALIDATE) {
+		r->c.total++;
+		import_row_parse(&r->h, &row, r->o->default_org, r->today, &r->a, &p->row);
+		if (r->o->report_path) {
 			p->ncells = row.n;
 			p->cells = arena_alloc(&r->a, (size_t)(row.n + 1) * sizeof(*p->cells));
 			for (int i = 0; i < row.n; i++)
@@ -472,70 +568,23 @@ static int check_rows(struct run *r)
 	if (r->c.total == 0)
 		return err_set(r->e, ERR_INVALID, "no_rows", NULL,
 		               "文件中只有表头，没有会员数据行");
-	return 0;
+	return check_expected(r, 1);
 }
 
-/* Inserts the rows waiting in the batch, then reports progress. */
-static int flush_inserts(struct run *r)
-{
-	struct pending *rows[BATCH];
-	for (int i = 0; i < r->n; i++)
-		rows[i] = &r->batch[i];
-	if (r->n && insert_members(r, rows, r->n))
-		return -1;
-	r->n = 0;
-	arena_reset(&r->a);
-	return progress(r);
-}
-
-/* The file once more: the rows PASS_CHECK found good go in, the others are
- * passed over. */
-static int insert_rows(struct run *r)
-{
-	struct table_row row;
-	int got;
-	int64_t index = 0, since = 0;
-	r->c.done = 0;
-	while ((got = table_next(r->t, &row, r->e)) == 1) {
-		r->c.done++;
-		if (is_good(r, index++)) {
-			struct pending *p = &r->batch[r->n++];
-			memset(p, 0, sizeof(*p));
-			p->line = row.line;
-			/* the same parse as a moment ago: only a date crossing midnight
-			 * could change its verdict */
-			if (import_row_parse(&r->h, &row, r->o->default_org, &r->a, &p->row) ||
-			    !(p->org = import_orgs_get(&r->orgs, r->d, r->e, &r->scope,
-			                               p->row.in.org_id)))
-				return r->e->code != ERR_OK
-				           ? -1
-				           : err_set(r->e, ERR_CONFLICT, "changed_since_validation",
-				                     NULL, "第 %lld 行：%s，请重新导入",
-				                     (long long)p->line, p->row.why);
-			crypto_lookup_hash(r->o->keys, "id_card", p->row.id18, p->hash);
-		}
-		if (++since == BATCH || r->n == BATCH) {
-			since = 0;
-			if (flush_inserts(r))
-				return -1;
-		}
-	}
-	return got < 0 ? -1 : flush_inserts(r);
-}
-
-/* Opens the file and finds its header, for a pass from the start. */
+/* Opens the file and finds its header. */
 static int open_table(struct run *r)
 {
-	table_close(r->t);
-	r->t = NULL;
-	import_header_release(&r->h);
 	return table_open(r->o->path, &r->t, r->e) || read_header(r) ? -1 : 0;
 }
 
 static int run_open(struct run *r)
 {
 	arena_init(&r->a);
-	r->now = (int64_t)time(NULL);
+	time_t now = time(NULL);
+	struct tm tm;
+	r->now = (int64_t)now;
+	localtime_r(&now, &tm);
+	strftime(r->today, sizeof(r->today), "%Y-%m-%d", &tm);
 	if (r->pass != PASS_VALIDATE && !(r->stats = stats_acc_new()))
 		return oom(r);
 	if (import_scope_load(r->d, r->e, r->o->account_id, r->o->all_orgs, &r->scope))
@@ -551,8 +600,28 @@ static void run_close(struct run *r)
 	import_orgs_release(&r->orgs);
 	import_ids_release(&r->ids);
 	stats_acc_free(r->stats);
-	free(r->good);
+	free(r->inserted);
 	arena_release(&r->a);
+}
+
+/* Closes the report; keep: the pass read every row, so the report is
+ * whole. Returns rc, or -1 with r->e filled when closing fails. */
+static int report_close(struct run *r, int rc, int keep)
+{
+	if (!r->report)
+		return rc;
+	struct err xe;
+	int broken = xlsx_out_close(r->report, &xe);
+	r->report = NULL;
+	if (broken && rc == 0) {
+		*r->e = xe;
+		rc = -1;
+	}
+	if (broken || (rc && !keep)) {
+		unlink(r->o->report_path);
+		r->c.has_report = 0;
+	}
+	return rc;
 }
 
 int import_validate(struct db *d, struct err *e, const struct import_opts *o,
@@ -563,17 +632,8 @@ int import_validate(struct db *d, struct err *e, const struct import_opts *o,
 		return err_set(e, ERR_INTERNAL, NULL, NULL, "内存不足");
 	*r = (struct run){.o = o, .d = d, .e = e, .pass = PASS_VALIDATE};
 	int rc = run_open(r) || check_rows(r) ? -1 : 0;
-	if (r->report) {
-		struct err xe;
-		if (xlsx_out_close(r->report, &xe) && rc == 0) {
-			*e = xe;
-			rc = -1;
-		}
-		if (rc)
-			unlink(o->report_path);
-	}
+	rc = report_close(r, rc, 0);
 	*c = r->c;
-	c->has_report = rc == 0 && r->c.has_report;
 	run_close(r);
 	free(r);
 	return rc;
@@ -584,20 +644,20 @@ int import_commit(struct db *d, struct err *e, const struct import_opts *o, stru
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
 		return err_set(e, ERR_INTERNAL, NULL, NULL, "内存不足");
-	*r = (struct run){.o = o, .d = d, .e = e, .pass = PASS_CHECK};
-	int rc = -1;
+	*r = (struct run){.o = o, .d = d, .e = e, .pass = PASS_COMMIT};
+	int rc = -1, whole = 0;
 	if (db_bulk_begin(d, e) || db_begin(d, e))
 		goto out;
 	if (run_open(r) || check_rows(r))
 		goto rollback;
-	if (o->expect_good >= 0 && r->c.good != o->expect_good) {
-		err_set(e, ERR_CONFLICT, "changed_since_validation", NULL,
-		        "校验之后数据已有变化（现在可导入 %lld 行，校验时为 %lld 行），请重新导入",
-		        (long long)r->c.good, (long long)o->expect_good);
+	whole = 1;
+	if (r->c.good == 0) {
+		err_set(e, ERR_INVALID, "nothing_to_import", NULL, "没有可导入的行");
 		goto rollback;
 	}
-	r->pass = PASS_INSERT;
-	if (open_table(r) || insert_rows(r))
+	/* the report before the commit: a commit that could not write it
+	 * would leave rows filed that no one was told about */
+	if (report_close(r, 0, 1))
 		goto rollback;
 	/* the statistics last: their rows are the ones every member write
 	 * touches, so they stay locked for the shortest time */
@@ -610,6 +670,7 @@ rollback:
 	db_rollback(d);
 out:
 	db_bulk_end(d);
+	rc = report_close(r, rc, whole);
 	*c = r->c;
 	run_close(r);
 	free(r);

@@ -9,11 +9,13 @@
  * of the numbers seen, so a file of a million rows is fine.
  *
  * The commit reads the file again and runs the same checks inside ONE
- * transaction, inserting the good rows as it goes (members, their history),
- * then the statistics summed per org, then what the caller adds (the job
- * row, the audit row), then commits. If the count of good rows is not the
- * one validation reported, the data changed in between and nothing is
- * written. A killed process never commits: the database is as it was. */
+ * transaction, inserting the good rows as it goes (members, their history;
+ * a number filed meanwhile is a bad row), then the statistics summed per
+ * org, then what the caller adds (the job row, the audit row), then
+ * commits. If the count of good rows is not the one validation reported,
+ * the data changed in between: the commit stops as soon as the count
+ * cannot come out right, and nothing is written. A killed process never
+ * commits: the database is as it was. */
 #ifndef GH_IMPORT_JOB_H
 #define GH_IMPORT_JOB_H
 
@@ -37,7 +39,9 @@ struct import_opts {
 	int64_t account_id;
 	int all_orgs;
 	const struct crypto_keys *keys; /* owned by the caller, alive for the pass */
-	/* validate: the error report's path; written only when some row is bad */
+	/* the error report's path, or NULL; written only when some row is bad.
+	 * A commit given one writes what validation would, so a caller that
+	 * asks no one in between (the CLI) needs no validate pass. */
 	const char *report_path;
 	/* commit: member_history.request_id of every row */
 	const char *request_id;
@@ -62,7 +66,10 @@ int import_validate(struct db *d, struct err *e, const struct import_opts *o,
                     struct import_counts *c);
 
 /* The commit pass; d must not be inside a transaction. 0 when committed,
- * -1 with e filled and nothing written. */
+ * -1 with e filled and nothing written: ERR_CONFLICT slug
+ * changed_since_validation for another count of good rows than
+ * expect_good, ERR_INVALID slug nothing_to_import when no row is good
+ * (then *c and the report are complete). */
 int import_commit(struct db *d, struct err *e, const struct import_opts *o,
                   struct import_counts *c);
 

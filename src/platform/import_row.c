@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codes.h"
 #include "core/validate.h"
@@ -308,7 +307,7 @@ static const char *parse_code(struct import_row *r, struct arena *a, enum import
 	return code;
 }
 
-static void parse_joined(struct import_row *r, struct arena *a, const char *s)
+static void parse_joined(struct import_row *r, struct arena *a, const char *s, const char *today)
 {
 	char d[11];
 	struct err e;
@@ -320,11 +319,7 @@ static void parse_joined(struct import_row *r, struct arena *a, const char *s)
 		import_row_fail(r, a, "入会日期“%s”不是有效的日期（格式如 2020-05-01）", s);
 		return;
 	}
-	char today[11], birth[11];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	char birth[11];
 	if (strcmp(d, today) > 0)
 		import_row_fail(r, a, "入会日期 %s 晚于今天", d);
 	if (r->id_ok) {
@@ -357,7 +352,8 @@ static void parse_org(struct import_row *r, struct arena *a, const char *s, int6
 }
 
 int import_row_parse(const struct import_header *h, const struct table_row *row,
-                     int64_t default_org, struct arena *a, struct import_row *out)
+                     int64_t default_org, const char *today, struct arena *a,
+                     struct import_row *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct import_row *r = out;
@@ -388,7 +384,7 @@ int import_row_parse(const struct import_header *h, const struct table_row *row,
 	if (chars(employer) > 100)
 		import_row_fail(r, a, "工作单位过长（最多 100 个字）");
 	r->in.employer = *employer ? employer : NULL;
-	parse_joined(r, a, cell(h, row, IC_JOINED_ON, a));
+	parse_joined(r, a, cell(h, row, IC_JOINED_ON, a), today);
 	parse_org(r, a, cell(h, row, IC_ORG, a), default_org);
 	/* the single-member rules have the last word, so a file can never file
 	 * what the form would refuse */

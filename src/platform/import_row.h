@@ -68,9 +68,13 @@ struct import_row {
 };
 
 /* Parses row into out, strings in a. default_org is used when the row's
- * 所属工会编号 is blank (0: none, which is then a reason). Returns nwhy. */
+ * 所属工会编号 is blank (0: none, which is then a reason). today
+ * ("YYYY-MM-DD") is the latest 入会日期 allowed: one date for the whole
+ * file, so a pass that crosses midnight judges every row alike. Returns
+ * nwhy. */
 int import_row_parse(const struct import_header *h, const struct table_row *row,
-                     int64_t default_org, struct arena *a, struct import_row *out);
+                     int64_t default_org, const char *today, struct arena *a,
+                     struct import_row *out);
 
 /* Adds a reason to r (the message is copied into a). */
 void import_row_fail(struct import_row *r, struct arena *a, const char *fmt, ...)

@@ -23,6 +23,7 @@ struct task {
 	atomic_llong done;
 	atomic_int cancel; /* 1: cancelled by a cadre or a changed row; 2: shutting down */
 	struct task *next; /* the registry of tasks running in this process */
+	const char *report; /* while committing: the validation's report, kept when done */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -232,7 +233,8 @@ static int finish_commit(void *ctx, struct db *d, struct err *e, const struct im
 {
 	struct task *t = ctx;
 	int64_t changed = 0;
-	if (finish_row(d, e, t->id, "committing", "done", "", c, NULL, &changed))
+	/* the report stays: its rows are the ones to fix and import again */
+	if (finish_row(d, e, t->id, "committing", "done", "", c, t->report, &changed))
 		return -1;
 	if (!changed)
 		return err_set(e, ERR_CONFLICT, "cancelled", NULL, "导入任务已被中止");
@@ -274,6 +276,7 @@ static void run_commit(struct db *d, struct task *t, const struct import_job_row
 	                        .ctx = t};
 	struct import_counts c;
 	struct err e = {0};
+	t->report = *j->report_path ? j->report_path : NULL;
 	if (import_commit(d, &e, &o, &c) == 0) {
 		log_info("import %lld: %lld members filed", (long long)t->id, (long long)c.good);
 		unlink(j->file_path);

@@ -14,6 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { dbKinds, startServer } from '../lib/server.mjs'
 import { DESKTOP, launchBrowser, screenshot } from '../lib/browser.mjs'
+import { readSheet, replaceRows } from '../lib/xlsx.mjs'
 
 const VISIBLE = { state: 'visible', timeout: 10_000 }
 const GONE = { state: 'hidden', timeout: 10_000 }
@@ -374,10 +375,49 @@ for (const db of dbKinds()) {
       assert.equal((await page.getByTestId('import-done-count').innerText()).trim(), '3')
       await screenshot(page, `members-import-done-${db}`)
 
+      // the problem list, fixed where it says what is wrong, goes in again
+      const [again] = await Promise.all([page.waitForEvent('download'), done.getByTestId('import-report').click()])
+      const listPath = path.join(tmp, 'problems.xlsx')
+      await again.saveAs(listPath)
+      const { rows } = readSheet(await readFile(listPath))
+      assert.deepEqual(rows[0].slice(0, 2), ['行号', '姓名'])
+      assert.equal(rows.length, 3, 'the two rows that were not imported')
+      const col = (title) => rows[0].indexOf(title)
+      assert.match(rows.find((r) => r[col('姓名')] === '导入丁')[col('错误原因')], /校验/)
+      const fixed = rows.map((r) => {
+        const row = [...r]
+        if (row[col('姓名')] === '导入丁') row[col('身份证号')] = idCard('61010319830404554')
+        if (row[col('姓名')] === '导入戊') row[col('学历')] = '小学'
+        return row
+      })
+      const fixedPath = path.join(tmp, '问题清单（已改正）.xlsx')
+      await writeFile(fixedPath, replaceRows(await readFile(listPath), fixed))
+      await page.getByTestId('import-again').click()
+      await page.getByTestId('import-file').waitFor(VISIBLE)
+      if (!(await page.getByTestId('import-org-select').getByText(BASE_ORG).isVisible())) {
+        await page.getByTestId('import-org-select').click()
+        if (!(await treeNode(dropdown, BASE_ORG).isVisible())) {
+          if (!(await treeNode(dropdown, '碑林区总工会').isVisible())) {
+            await treeNode(dropdown, '西安市总工会').locator('.el-tree-node__expand-icon').click()
+          }
+          await treeNode(dropdown, '碑林区总工会').locator('.el-tree-node__expand-icon').click()
+        }
+        await treeNode(dropdown, BASE_ORG).getByText(BASE_ORG, { exact: true }).click()
+      }
+      await page.getByTestId('import-file').locator('input[type="file"]').setInputFiles(fixedPath)
+      await page.getByTestId('import-upload').click()
+      await counts.waitFor({ state: 'visible', timeout: 30_000 })
+      assert.equal((await counts.innerText()).replace(/\s+/g, ''), '共2行，可导入2行，有问题0行')
+      await screenshot(page, `members-import-fixed-${db}`)
+      await page.getByTestId('import-commit').click()
+      await page.locator('.el-message-box').getByRole('button', { name: '确定导入' }).click()
+      await done.waitFor({ state: 'visible', timeout: 30_000 })
+      assert.equal((await page.getByTestId('import-done-count').innerText()).trim(), '2')
+
       await page.getByTestId('import-view-members').click()
       await page.waitForURL(server.url + '/admin/members')
       await search('导入')
-      await expectListed(['导入甲', '导入乙', '导入丙'])
+      await expectListed(['导入甲', '导入乙', '导入丙', '导入丁', '导入戊'])
       await screenshot(page, `members-imported-${db}`)
     })
 
@@ -396,8 +436,8 @@ for (const db of dbKinds()) {
       await box.getByRole('button', { name: '确认删除' }).click()
       await box.waitFor(GONE)
       await drawer.waitFor(GONE)
-      await expectListed(['导入甲', '导入乙'])
-      await page.getByTestId('member-total').getByText('14').waitFor(VISIBLE)
+      await expectListed(['导入甲', '导入乙', '导入丁', '导入戊'])
+      await page.getByTestId('member-total').getByText('16').waitFor(VISIBLE)
 
       assert.deepEqual(errors, [])
     })

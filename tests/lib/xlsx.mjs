@@ -150,3 +150,19 @@ export function fillSheet(buf, rows) {
   files.set('xl/worksheets/sheet1.xml', Buffer.from(sheet.replace('</sheetData>', xml + '</sheetData>'), 'utf8'))
   return zip(files)
 }
+
+/** The workbook buf with its first sheet's rows replaced by rows (arrays of strings), as inline strings. */
+export function replaceRows(buf, rows) {
+  const { files, sheet } = readSheet(buf)
+  const xml = rows
+    .map((cells, r) => {
+      const cs = cells
+        .map((v, i) => (v === '' ? '' : `<c r="${String.fromCharCode(65 + i)}${r + 1}" t="inlineStr"><is><t>${escapeXml(v)}</t></is></c>`))
+        .join('')
+      return `<row r="${r + 1}">${cs}</row>`
+    })
+    .join('')
+  const body = sheet.replace(/<sheetData>[\s\S]*<\/sheetData>|<sheetData\/>/, `<sheetData>${xml}</sheetData>`)
+  files.set('xl/worksheets/sheet1.xml', Buffer.from(body, 'utf8'))
+  return zip(files)
+}

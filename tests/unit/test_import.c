@@ -236,6 +236,64 @@ static void test_validate_and_commit(void **state)
 	OK(import_validate(f->d, &e, &o, &c));
 	assert_int_equal(c.good, 0);
 	assert_int_equal(c.bad, 7);
+
+	/* a commit that checks as it goes (the CLI's) finds the same, files
+	 * nobody, and still writes the whole report */
+	unlink(f->report);
+	assert_int_equal(import_commit(f->d, &e, &o, &c), -1);
+	assert_string_equal(e.slug, "nothing_to_import");
+	assert_int_equal(c.total, 7);
+	assert_int_equal(c.bad, 7);
+	assert_true(c.has_report);
+	assert_int_equal(access(f->report, F_OK), 0);
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM members"), members + 2);
+}
+
+/* A person filed between validation and commit: the commit finds the
+ * number taken when it inserts, and writes nothing at all. */
+static void test_filed_since_validation(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	char a[19], b[19];
+	id18("61010319930303101", a);
+	id18("61010319930303102", b);
+	FILE *out = fopen(f->csv, "w");
+	assert_non_null(out);
+	fprintf(out, "姓名,身份证号,入会日期\n甲,%s,2020-05-01\n乙,%s,2020-05-01\n", a, b);
+	fclose(out);
+	struct import_opts o = opts(f);
+	o.report_path = NULL;
+	struct import_counts c;
+	OK(import_validate(f->d, &e, &o, &c));
+	assert_int_equal(c.good, 2);
+	int64_t members = count(f->d, "SELECT COUNT(*) FROM members");
+	int64_t stats =
+	    count(f->d, "SELECT COALESCE(SUM(n), 0) FROM org_stats WHERE dim = 'total'");
+
+	struct member_input in = {
+	    .name = "乙", .id_card = b, .joined_on = "2020-05-01", .org_id = f->base};
+	int64_t id, holder;
+	struct arena ar;
+	struct org base;
+	arena_init(&ar);
+	OK(org_get(f->d, &e, &ar, f->base, &base));
+	OK(db_begin(f->d, &e));
+	OK(member_create(f->d, &e, &in, base.path, 0, "unit", &id, &holder));
+	OK(db_commit(f->d, &e));
+	int64_t depth = -1; /* orgs on the path "/1/12/345/" */
+	for (const char *p = base.path; *p; p++)
+		depth += *p == '/';
+	arena_release(&ar);
+
+	o.expect_good = c.good;
+	o.expect_total = c.total;
+	assert_int_equal(import_commit(f->d, &e, &o, &c), -1);
+	assert_string_equal(e.slug, "changed_since_validation");
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM members"), members + 1);
+	assert_int_equal(
+	    count(f->d, "SELECT COALESCE(SUM(n), 0) FROM org_stats WHERE dim = 'total'"),
+	    stats + depth); /* 乙 alone, at the base union and every org above */
 }
 
 static void test_file_errors(void **state)
@@ -273,6 +331,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_validate_and_commit),
+	    cmocka_unit_test(test_filed_since_validation),
 	    cmocka_unit_test(test_file_errors),
 	};
 	db_global_init();
