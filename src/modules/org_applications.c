@@ -109,8 +109,14 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 	struct org_fields f;
 	struct org_employer m;
 	fields_of(clean, &f, &m);
-	if (org_fields_validate(&f, "base", c->e))
+	if (org_fields_validate(&f, "base", c->e)) {
+		/* the form's names for the record's fields */
+		if (!strcmp(c->e->field, "name"))
+			snprintf(c->e->field, sizeof(c->e->field), "union_name");
+		else if (!strcmp(c->e->field, "employers"))
+			snprintf(c->e->field, sizeof(c->e->field), "employer_name");
 		return -1;
+	}
 	/* an employer that has a union already cannot found another */
 	int64_t holder = 0;
 	struct err e2 = {0};
@@ -122,7 +128,7 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 		if (org_get(c->d, c->e, c->a, holder, &h))
 			return -1;
 		return err_set(c->e, ERR_CONFLICT, "employer_taken", "employer_credit_code",
-		               "%s已建有工会：%s", employer, h.name);
+		               "这个统一社会信用代码的单位已建有工会：%s", h.name);
 	}
 	if (e2.code != ERR_NOT_FOUND) {
 		*c->e = e2;

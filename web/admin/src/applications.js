@@ -104,12 +104,50 @@ export function formFieldLabel(type, field) {
 /** Fields the server stores under another name: shown as the field they stand for. */
 const FORM_ALIASES = { target_org_id: 'org_id' }
 
+/** 建会申请's form (type establish) in words, in the order the detail page shows it. */
+export const ESTABLISH_FIELDS = {
+  union_name: '拟建工会名称',
+  employer_name: '单位名称',
+  employer_credit_code: '统一社会信用代码',
+  employer_org_code: '组织机构代码',
+  division_code: '所在区县',
+  industry: '行业',
+  unit_type: '单位类别',
+  address: '单位地址',
+  staff_count: '职工人数',
+  female_count: '女职工人数',
+  migrant_count: '农民工人数',
+  chair_name: '筹备负责人',
+  chair_phone: '负责人电话',
+  contact_name: '联系人',
+  contact_phone: '联系人电话',
+  reason: '建会说明',
+}
+
+function establishRows(form, divisions) {
+  const f = form || {}
+  const rows = []
+  for (const [field, label] of Object.entries(ESTABLISH_FIELDS)) {
+    const v = f[field]
+    if (v === null || v === undefined || v === '') continue
+    let text = String(v)
+    if (field === 'industry' || field === 'unit_type') text = codeName(field, v)
+    else if (field === 'division_code') {
+      const name = f.division_name || (divisions && divisions.get(String(v)))
+      text = name ? `${name}（${v}）` : String(v)
+    } else if (field.endsWith('_count')) text = `${v} 人`
+    rows.push({ field, label, text, long: field === 'reason' })
+  }
+  return rows
+}
+
 /**
  * [{field, label, text, long}] of a form, known fields first in their order. An id that
  * comes with its name ("target_org_id" and "target_org_name") shows the name; other ids
  * and codes without a Chinese label are left out.
  */
 export function formRows(type, form, { divisions = null } = {}) {
+  if (type === 'establish') return establishRows(form, divisions)
   const f = { ...(form || {}) }
   if (f.division_code && !f.division_name && divisions && divisions.has(String(f.division_code))) {
     f.division_name = divisions.get(String(f.division_code))

@@ -47,6 +47,12 @@ const routes = [
         meta: { title: '会员统计', perm: 'members.read' },
       },
       {
+        path: 'orgs/stats',
+        name: 'org-stats',
+        component: () => import('./pages/OrgStats.vue'),
+        meta: { title: '组织统计', perm: 'orgs.read' },
+      },
+      {
         path: 'members/import',
         name: 'member-import',
         component: () => import('./pages/MemberImport.vue'),

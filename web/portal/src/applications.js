@@ -1,4 +1,4 @@
-// The member's applications (docs/api/applications.md): 入会, 转会 and the 会籍 changes,
+// The member's applications (docs/api/applications.md): 入会, 转会, the 会籍 changes and 建会,
 // how their states look, their deadlines in words, and the lookups the forms share.
 
 import { nextTick } from 'vue'
@@ -14,6 +14,7 @@ export const TYPE_NAMES = {
   retain: '保留会籍',
   leave: '退会申请',
   reactivate: '恢复会籍',
+  establish: '建会申请',
 }
 
 export const STATE_NAMES = {
@@ -83,6 +84,7 @@ export function formRoute(type, resubmitId) {
   const query = resubmitId ? { resubmit: String(resubmitId) } : {}
   if (type === 'join') return { name: 'apply-join', query }
   if (type === 'transfer') return { name: 'apply-transfer', query }
+  if (type === 'establish') return { name: 'apply-establish', query }
   return { name: 'apply-membership', query: { ...query, type } }
 }
 
@@ -144,21 +146,21 @@ export function promiseText(types, type) {
   return days ? `一般在 ${days} 个工作日内办结` : ''
 }
 
-/** The caller's open membership application, if any (first page of GET /applications/mine). */
-export async function findOpenApplication() {
+/** The caller's open application of one of `types` (membership ones unless told), if any (first page of GET /applications/mine). */
+export async function findOpenApplication(types = MEMBERSHIP_TYPES) {
   const r = await api.get('/applications/mine')
-  return ((r && r.items) || []).find((a) => isOpen(a) && MEMBERSHIP_TYPES.includes(a.type)) || null
+  return ((r && r.items) || []).find((a) => isOpen(a) && types.includes(a.type)) || null
 }
 
 /** The id of the open application a 409 application_open names, asking the server when the error does not say. */
-export async function openApplicationId(err) {
+export async function openApplicationId(err, types = MEMBERSHIP_TYPES) {
   const e = (err && err.body && err.body.error) || {}
   const id = e.application_id ?? e.current?.id ?? e.open?.id ?? e.id
   if (id) return id
   const named = /编号\s*(\d+)/.exec(err?.message || '')
   if (named) return named[1]
   try {
-    const open = await findOpenApplication()
+    const open = await findOpenApplication(types)
     return open ? open.id : null
   } catch {
     return null

@@ -38,6 +38,12 @@ const routes = [
     meta: { title: '我要转会', auth: true },
   },
   {
+    path: '/apply/establish',
+    name: 'apply-establish',
+    component: () => import('./pages/ApplyEstablish.vue'),
+    meta: { title: '我要建会', auth: true },
+  },
+  {
     path: '/apply/membership',
     name: 'apply-membership',
     component: () => import('./pages/ApplyMembership.vue'),

@@ -3,6 +3,7 @@
 export const services = [
   { key: 'join', name: '入会', desc: '职工在线申请加入工会', icon: 'add-square', color: '#c8161d', to: '/apply/join' },
   { key: 'transfer', name: '转会', desc: '工作变动后转移会员关系', icon: 'exchange', color: '#e4572e', to: '/apply/transfer' },
+  { key: 'establish', name: '建会', desc: '单位还没有工会的，申请建立工会', icon: 'cluster-o', color: '#b5651d', to: '/apply/establish' },
   { key: 'hardship', name: '困难帮扶', desc: '困难职工申请帮扶救助', icon: 'like', color: '#d63864' },
   { key: 'legal', name: '法律援助', desc: '劳动维权与法律咨询', icon: 'shield-o', color: '#2f6fd6' },
   { key: 'sanatorium', name: '疗休养', desc: '职工疗休养报名', icon: 'hotel-o', color: '#17a2a0' },
