@@ -239,6 +239,32 @@ static int timeline_json(struct req *r, struct jw *w, int64_t id)
 
 enum { WITH_TIMELINE = 1, WITH_APPLICANT = 2 };
 
+/* The form as answered: sealed values (key_enc) stay on the server, their
+ * masked twins (key) are shown. */
+static const char *public_form(struct arena *a, const char *text)
+{
+	if (!strstr(text, "_enc\""))
+		return text;
+	json_error_t jerr;
+	json_t *form = json_loads(text, 0, &jerr);
+	if (!form)
+		return "{}";
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(form, tmp, key, v)
+	{
+		size_t n = strlen(key);
+		if (n > 4 && !strcmp(key + n - 4, "_enc"))
+			json_object_del(form, key);
+	}
+	char *out = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(form);
+	const char *copy = out ? arena_strdup(a, out) : "{}";
+	free(out);
+	return copy;
+}
+
 /* The application as the API shows it; actions as the caller may take them. */
 static int appl_json(struct req *r, struct jw *w, const struct appl *app, int applicant,
                      int reviewer, int with)
@@ -267,7 +293,8 @@ static int appl_json(struct req *r, struct jw *w, const struct appl *app, int ap
 		jw_knull(w, "member_id");
 	jw_kstr(w, "summary", app->summary);
 	jw_key(w, "form");
-	jw_raw(w, app->form, strlen(app->form));
+	const char *form = public_form(&r->arena, app->form);
+	jw_raw(w, form, strlen(form));
 	if (app->due_at) {
 		jw_kint(w, "due_at", app->due_at);
 		jw_kbool(w, "overdue", app->due_at < (int64_t)time(NULL));

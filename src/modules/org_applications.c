@@ -4,13 +4,17 @@
  * under it with its first chair and contacts, and makes the applicant its
  * first cadre. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/crypto.h"
+#include "core/validate.h"
 #include "modules.h"
 #include "platform/account.h"
 #include "platform/approval.h"
 #include "platform/divisions.h"
+#include "platform/keys.h"
 #include "platform/org.h"
 #include "platform/org_record.h"
 
@@ -39,9 +43,9 @@ static void fields_of(json_t *form, struct org_fields *f, struct org_employer *e
 	f->unit_type = fstr(form, "unit_type");
 	f->address = fstr(form, "address");
 	f->chair_name = fstr(form, "chair_name");
-	f->chair_phone = fstr(form, "chair_phone");
+	f->chair_phone = NULL; /* sealed in the form: see seal_phones() */
 	f->contact_name = fstr(form, "contact_name");
-	f->contact_phone = fstr(form, "contact_phone");
+	f->contact_phone = NULL;
 	f->staff_count = fcount(form, "staff_count");
 	f->female_count = fcount(form, "female_count");
 	f->migrant_count = fcount(form, "migrant_count");
@@ -68,6 +72,39 @@ static const char *const form_strings[][2] = {
 
 static const char *const form_counts[] = {"staff_count", "female_count", "migrant_count"};
 
+/* Phones are personal data: the form keeps them SM4-sealed (key_enc) and
+ * shows them masked (key). A masked value sent back with a resubmission
+ * keeps the sealed one it came from. */
+static int seal_phones(struct appl_ctx *c, json_t *sent, json_t *clean)
+{
+	static const char *const keys_[] = {"chair_phone", "contact_phone"};
+	for (int i = 0; i < 2; i++) {
+		char enc_key[32], masked[32];
+		snprintf(enc_key, sizeof(enc_key), "%s_enc", keys_[i]);
+		const char *v = fstr(clean, keys_[i]);
+		if (!v)
+			continue;
+		if (strchr(v, '*')) {
+			const char *enc = fstr(sent, enc_key);
+			if (!enc)
+				return err_set(c->e, ERR_INVALID, NULL, keys_[i],
+				               "请重新填写完整的手机号");
+			json_object_set_new(clean, enc_key, json_string(enc));
+			continue;
+		}
+		if (valid_phone(v, keys_[i], c->e))
+			return -1;
+		char *enc = NULL;
+		if (crypto_encrypt_field(keys(), v, &enc))
+			return err_set(c->e, ERR_INTERNAL, NULL, NULL, NULL);
+		mask_phone(v, masked);
+		json_object_set_new(clean, enc_key, json_string(enc));
+		json_object_set_new(clean, keys_[i], json_string(masked));
+		free(enc);
+	}
+	return 0;
+}
+
 static int establish_check(struct appl_ctx *c, const char **summary)
 {
 	json_t *clean = json_object();
@@ -92,6 +129,10 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 		if (json_is_integer(v))
 			json_object_set_new(clean, form_counts[i],
 			                    json_integer(json_integer_value(v)));
+	}
+	if (seal_phones(c, c->form, clean)) {
+		json_decref(clean);
+		return -1;
 	}
 	json_decref(c->form);
 	c->form = clean;
@@ -182,6 +223,10 @@ static int establish_approve(struct appl_ctx *c)
 	struct org_fields f;
 	struct org_employer m;
 	fields_of(c->form, &f, &m);
+	if (fstr(c->form, "chair_phone_enc"))
+		f.chair_phone = keys_decrypt(c->a, fstr(c->form, "chair_phone_enc"));
+	if (fstr(c->form, "contact_phone_enc"))
+		f.contact_phone = keys_decrypt(c->a, fstr(c->form, "contact_phone_enc"));
 	int64_t parent = json_integer_value(json_object_get(c->form, "target_org_id"));
 	int64_t id = 0, holder = 0;
 	char today[11];

@@ -247,10 +247,16 @@ static int read_fields(struct req *r, struct org_fields *f)
 		f->employers_given = 1;
 		f->nemployers = (int)n;
 		f->employers = m;
+	} else if (!json_object_get(r->json, "employer_name") &&
+	           (json_object_get(r->json, "employer_credit_code") ||
+	            json_object_get(r->json, "employer_org_code"))) {
+		return req_fail(r, ERR_INVALID, "employer_name",
+		                "修改单位代码时请同时填写单位名称");
 	} else if (json_object_get(r->json, "employer_name")) {
 		struct org_employer *m = arena_calloc(&r->arena, sizeof(*m));
 		m->name = one;
-		m->credit_code = json_string_value(json_object_get(r->json, "employer_credit_code"));
+		m->credit_code =
+		    json_string_value(json_object_get(r->json, "employer_credit_code"));
 		m->org_code = json_string_value(json_object_get(r->json, "employer_org_code"));
 		f->employers_given = 1;
 		f->nemployers = one && *one ? 1 : 0;
@@ -283,11 +289,13 @@ static int orgs_create(struct req *r)
 		return -1;
 	if (strcmp(type, "base") && strcmp(type, "joint") && strcmp(type, "regional") &&
 	    strcmp(type, "industry"))
-		return req_fail(r, ERR_INVALID, "type", "工会类型应为单独基层工会、联合基层工会、地方或产业工会");
+		return req_fail(r, ERR_INVALID, "type",
+		                "工会类型应为单独基层工会、联合基层工会、地方或产业工会");
 	if (!f.name)
 		return req_fail(r, ERR_INVALID, "name", "请填写工会名称");
 	if ((!strcmp(type, "base") || !strcmp(type, "joint")) && !f.nemployers)
-		return req_fail(r, ERR_INVALID, "employer_name", "请填写建会单位的名称和统一社会信用代码");
+		return req_fail(r, ERR_INVALID, "employer_name",
+		                "请填写建会单位的名称和统一社会信用代码");
 	if (org_fields_validate(&f, type, &r->err))
 		return -1;
 	if (org_record_create(r->db, &r->err, parent.id, type, &f, r->auth->account_id, r->id, &id,
@@ -303,8 +311,14 @@ static int orgs_update(struct req *r)
 	struct org o;
 	struct org_fields f;
 	int64_t version = 0, parent_id = 0, holder = 0;
-	if (org_visible(r, &o) || req_body_object(r) ||
-	    req_body_int(r, "version", 1, 1, INT64_MAX, &version) ||
+	const char *type = NULL;
+	if (org_visible(r, &o) || req_body_object(r) || req_body_str(r, "type", 0, 16, &type))
+		return -1;
+	if (type && strcmp(type, o.type))
+		return req_fail(
+		    r, ERR_INVALID, "type",
+		    "工会类型不能直接修改；单独基层工会并入其他单位时会自动改为联合基层工会");
+	if (req_body_int(r, "version", 1, 1, INT64_MAX, &version) ||
 	    req_body_int(r, "parent_id", 0, 1, INT64_MAX, &parent_id) || read_fields(r, &f) ||
 	    org_fields_validate(&f, o.type, &r->err))
 		return -1;

@@ -40,21 +40,25 @@ int org_fields_validate(const struct org_fields *f, const char *type, struct err
 {
 	if (f->name && !*f->name)
 		return err_set(e, ERR_INVALID, NULL, "name", "请填写工会名称");
-	if (text(f->name, "name", "工会名称", 100, e) || text(f->address, "address", "住所", 200, e) ||
+	if (text(f->name, "name", "工会名称", 100, e) ||
+	    text(f->address, "address", "住所", 200, e) ||
 	    text(f->chair_name, "chair_name", "主席姓名", 30, e) ||
 	    text(f->contact_name, "contact_name", "联系人姓名", 30, e))
 		return -1;
 	if (f->division_code && *f->division_code && !division_known(f->division_code))
-		return err_set(e, ERR_INVALID, NULL, "division_code", "行政区划代码不是陕西省的区划");
+		return err_set(e, ERR_INVALID, NULL, "division_code",
+		               "行政区划代码不是陕西省的区划");
 	if (f->industry && *f->industry && !code_name("industry", f->industry))
-		return err_set(e, ERR_INVALID, NULL, "industry", "国民经济行业分类应为 A 至 T 的门类");
+		return err_set(e, ERR_INVALID, NULL, "industry",
+		               "国民经济行业分类应为 A 至 T 的门类");
 	if (f->unit_type && *f->unit_type && !code_name("unit_type", f->unit_type))
 		return err_set(e, ERR_INVALID, NULL, "unit_type", "单位类别不在代码表中");
 	if (f->founded_on && *f->founded_on && valid_date(f->founded_on, "founded_on", e))
 		return -1;
 	if (f->chair_phone && *f->chair_phone && valid_phone(f->chair_phone, "chair_phone", e))
 		return -1;
-	if (f->contact_phone && *f->contact_phone && valid_phone(f->contact_phone, "contact_phone", e))
+	if (f->contact_phone && *f->contact_phone &&
+	    valid_phone(f->contact_phone, "contact_phone", e))
 		return -1;
 	const struct {
 		int64_t v;
@@ -64,7 +68,8 @@ int org_fields_validate(const struct org_fields *f, const char *type, struct err
 	              {f->migrant_count, "migrant_count", "农民工人数"}};
 	for (int i = 0; i < 3; i++)
 		if (counts[i].v > 10000000)
-			return err_set(e, ERR_INVALID, NULL, counts[i].field, "%s过大", counts[i].label);
+			return err_set(e, ERR_INVALID, NULL, counts[i].field, "%s过大",
+			               counts[i].label);
 	if (f->staff_count >= 0 && f->female_count > f->staff_count)
 		return err_set(e, ERR_INVALID, NULL, "female_count", "女职工人数不能多于职工人数");
 	if (f->staff_count >= 0 && f->migrant_count > f->staff_count)
@@ -75,7 +80,8 @@ int org_fields_validate(const struct org_fields *f, const char *type, struct err
 		return err_set(e, ERR_INVALID, NULL, "employers",
 		               "单独基层工会只对应一个单位；覆盖多个单位请建联合基层工会");
 	if (f->nemployers > 500)
-		return err_set(e, ERR_INVALID, NULL, "employers", "一个联合基层工会最多覆盖 500 个单位");
+		return err_set(e, ERR_INVALID, NULL, "employers",
+		               "一个联合基层工会最多覆盖 500 个单位");
 	for (int i = 0; i < f->nemployers; i++) {
 		const struct org_employer *m = &f->employers[i];
 		if (!m->name || !*m->name)
@@ -90,10 +96,12 @@ int org_fields_validate(const struct org_fields *f, const char *type, struct err
 				return -1;
 		} else
 			return err_set(e, ERR_INVALID, NULL, "employer_credit_code",
-			               "请填写%s的统一社会信用代码（没有的填旧的组织机构代码）", m->name);
+			               "请填写%s的统一社会信用代码（没有的填旧的组织机构代码）",
+			               m->name);
 		for (int k = 0; k < i; k++) {
 			const struct org_employer *o = &f->employers[k];
-			if ((m->credit_code && o->credit_code && !strcmp(m->credit_code, o->credit_code)) ||
+			if ((m->credit_code && o->credit_code &&
+			     !strcmp(m->credit_code, o->credit_code)) ||
 			    (m->org_code && o->org_code && !strcmp(m->org_code, o->org_code)))
 				return err_set(e, ERR_INVALID, NULL, "employers", "%s重复填写",
 				               m->name);
@@ -129,7 +137,8 @@ static int load_employers(struct db *d, struct err *e, struct arena *a, int64_t 
 			cap = cap ? cap * 2 : 4;
 			struct org_employer *grown = arena_alloc(a, sizeof(*grown) * (size_t)cap);
 			if (out->nemployers)
-				memcpy(grown, out->employers, sizeof(*grown) * (size_t)out->nemployers);
+				memcpy(grown, out->employers,
+				       sizeof(*grown) * (size_t)out->nemployers);
 			out->employers = grown;
 		}
 		out->employers[out->nemployers++] = (struct org_employer){
@@ -139,20 +148,20 @@ static int load_employers(struct db *d, struct err *e, struct arena *a, int64_t 
 	return rc < 0 ? -1 : 0;
 }
 
-int org_record_get(struct db *d, struct err *e, struct arena *a, int64_t id,
-                   struct org_record *out)
+int org_record_get(struct db *d, struct err *e, struct arena *a, int64_t id, struct org_record *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (org_get(d, e, a, id, &out->org))
 		return -1;
 	struct db_rows *rs;
-	if (db_query(d, e,
-	             "SELECT industry, unit_type, address, founded_on, chair_name, chair_phone_enc, "
-	             "contact_name, contact_phone_enc, legal_code, staff_count, female_count, "
-	             "migrant_count, version, created_at, updated_at, "
-	             "(SELECT n FROM org_stats WHERE org_id = orgs.id AND dim = 'total' AND key = '') "
-	             "FROM orgs WHERE id = $1",
-	             DB_ARGS(DB_INT(id)), &rs))
+	if (db_query(
+	        d, e,
+	        "SELECT industry, unit_type, address, founded_on, chair_name, chair_phone_enc, "
+	        "contact_name, contact_phone_enc, legal_code, staff_count, female_count, "
+	        "migrant_count, version, created_at, updated_at, "
+	        "(SELECT n FROM org_stats WHERE org_id = orgs.id AND dim = 'total' AND key = '') "
+	        "FROM orgs WHERE id = $1",
+	        DB_ARGS(DB_INT(id)), &rs))
 		return -1;
 	int rc = db_step(rs, e);
 	if (rc == 1) {
@@ -163,7 +172,8 @@ int org_record_get(struct db *d, struct err *e, struct arena *a, int64_t id,
 		out->chair_name = col(rs, 4, a);
 		out->chair_phone = db_col_null(rs, 5) ? NULL : keys_decrypt(a, db_col_text(rs, 5));
 		out->contact_name = col(rs, 6, a);
-		out->contact_phone = db_col_null(rs, 7) ? NULL : keys_decrypt(a, db_col_text(rs, 7));
+		out->contact_phone =
+		    db_col_null(rs, 7) ? NULL : keys_decrypt(a, db_col_text(rs, 7));
 		out->legal_code = col(rs, 8, a);
 		out->staff_count = count_col(rs, 9);
 		out->female_count = count_col(rs, 10);
@@ -182,19 +192,19 @@ int org_record_get(struct db *d, struct err *e, struct arena *a, int64_t id,
 static int add_history(struct db *d, struct err *e, int64_t org_id, int64_t actor,
                        const char *action, const char *changes, const char *request_id)
 {
-	return db_exec(d, e,
-	               "INSERT INTO org_history (org_id, at, account_id, action, changes, request_id) "
-	               "VALUES ($1, $2, $3, $4, $5, $6)",
-	               DB_ARGS(DB_INT(org_id), DB_INT((int64_t)time(NULL)),
-	                       actor ? DB_INT(actor) : DB_NULL, DB_TEXT(action), DB_TEXT(changes),
-	                       DB_TEXT(request_id ? request_id : "")),
-	               NULL);
+	return db_exec(
+	    d, e,
+	    "INSERT INTO org_history (org_id, at, account_id, action, changes, request_id) "
+	    "VALUES ($1, $2, $3, $4, $5, $6)",
+	    DB_ARGS(DB_INT(org_id), DB_INT((int64_t)time(NULL)), actor ? DB_INT(actor) : DB_NULL,
+	            DB_TEXT(action), DB_TEXT(changes), DB_TEXT(request_id ? request_id : "")),
+	    NULL);
 }
 
 static const char *employer_key(struct arena *a, const struct org_employer *m)
 {
 	return m->credit_code && *m->credit_code ? m->credit_code
-	                                          : arena_printf(a, "o:%s", m->org_code);
+	                                         : arena_printf(a, "o:%s", m->org_code);
 }
 
 /* Replaces the employers of org id; one held by another active union is
@@ -206,10 +216,11 @@ static int set_employers(struct db *d, struct err *e, struct arena *a, int64_t i
 	for (int i = 0; i < f->nemployers; i++) {
 		int64_t other = 0;
 		struct err e2 = {0};
-		if (db_query_int(d, &e2,
-		                 "SELECT org_id FROM org_employers WHERE active_key = $1 AND org_id <> $2",
-		                 DB_ARGS(DB_TEXT(employer_key(a, &f->employers[i])), DB_INT(id)),
-		                 &other) == 0) {
+		if (db_query_int(
+		        d, &e2,
+		        "SELECT org_id FROM org_employers WHERE active_key = $1 AND org_id <> $2",
+		        DB_ARGS(DB_TEXT(employer_key(a, &f->employers[i])), DB_INT(id)),
+		        &other) == 0) {
 			if (holder)
 				*holder = other;
 			return err_set(e, ERR_CONFLICT, "employer_taken", "employer_credit_code",
@@ -224,16 +235,19 @@ static int set_employers(struct db *d, struct err *e, struct arena *a, int64_t i
 		return -1;
 	for (int i = 0; i < f->nemployers; i++) {
 		const struct org_employer *m = &f->employers[i];
-		if (db_exec(d, e,
-		            "INSERT INTO org_employers (org_id, name, credit_code, org_code, active_key, "
-		            "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-		            DB_ARGS(DB_INT(id), DB_TEXT(m->name),
-		                    m->credit_code && *m->credit_code ? DB_TEXT(m->credit_code) : DB_NULL,
-		                    m->org_code && *m->org_code && !(m->credit_code && *m->credit_code)
-		                        ? DB_TEXT(m->org_code)
-		                        : DB_NULL,
-		                    DB_TEXT(employer_key(a, m)), DB_INT((int64_t)time(NULL))),
-		            NULL))
+		if (db_exec(
+		        d, e,
+		        "INSERT INTO org_employers (org_id, name, credit_code, org_code, "
+		        "active_key, "
+		        "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		        DB_ARGS(DB_INT(id), DB_TEXT(m->name),
+		                m->credit_code && *m->credit_code ? DB_TEXT(m->credit_code)
+		                                                  : DB_NULL,
+		                m->org_code && *m->org_code && !(m->credit_code && *m->credit_code)
+		                    ? DB_TEXT(m->org_code)
+		                    : DB_NULL,
+		                DB_TEXT(employer_key(a, m)), DB_INT((int64_t)time(NULL))),
+		        NULL))
 			return -1;
 	}
 	return 0;
@@ -346,7 +360,8 @@ static const char *employer_list(struct arena *a, int n, const struct org_employ
 	jw_init(&w, a);
 	jw_arr(&w);
 	for (int i = 0; i < n; i++)
-		jw_str(&w, m[i].credit_code && *m[i].credit_code ? m[i].credit_code : m[i].org_code);
+		jw_str(&w,
+		       m[i].credit_code && *m[i].credit_code ? m[i].credit_code : m[i].org_code);
 	jw_arr_end(&w);
 	return w.buf;
 }
@@ -369,7 +384,8 @@ static const char *diff(struct arena *a, const struct org_record *o, const struc
 	change(&w, count, "chair_name", o->chair_name, n->chair_name);
 	change(&w, count, "chair_phone", masked(a, o->chair_phone), masked(a, n->chair_phone));
 	change(&w, count, "contact_name", o->contact_name, n->contact_name);
-	change(&w, count, "contact_phone", masked(a, o->contact_phone), masked(a, n->contact_phone));
+	change(&w, count, "contact_phone", masked(a, o->contact_phone),
+	       masked(a, n->contact_phone));
 	change(&w, count, "staff_count", num(a, o->staff_count), num(a, n->staff_count));
 	change(&w, count, "female_count", num(a, o->female_count), num(a, n->female_count));
 	change(&w, count, "migrant_count", num(a, o->migrant_count), num(a, n->migrant_count));
@@ -405,15 +421,16 @@ int org_record_create(struct db *d, struct err *e, int64_t parent_id, const char
 		goto out;
 	}
 	if (strcmp(parent.status, "active")) {
-		err_set(e, ERR_UNPROCESSABLE, "org_dissolved", "parent_id", "%s已撤销", parent.name);
+		err_set(e, ERR_UNPROCESSABLE, "org_dissolved", "parent_id", "%s已撤销",
+		        parent.name);
 		goto out;
 	}
 	if (!f->name) {
 		err_set(e, ERR_INVALID, NULL, "name", "请填写工会名称");
 		goto out;
 	}
-	const char *division = f->division_code && *f->division_code ? f->division_code
-	                                                              : parent.division_code;
+	const char *division =
+	    f->division_code && *f->division_code ? f->division_code : parent.division_code;
 	if (org_create(d, e, parent_id, level, type, f->name, division, 0, NULL, id))
 		goto out;
 	struct org_record r;
@@ -442,7 +459,8 @@ int org_record_update(struct db *d, struct err *e, struct arena *a, int64_t id,
 	if (org_record_get(d, e, a, id, &old))
 		return -1;
 	if (strcmp(old.org.status, "active"))
-		return err_set(e, ERR_UNPROCESSABLE, "org_dissolved", NULL, "该工会已撤销，不能修改");
+		return err_set(e, ERR_UNPROCESSABLE, "org_dissolved", NULL,
+		               "该工会已撤销，不能修改");
 	r = old;
 	apply(&r, f);
 	if (f->employers_given) {
@@ -512,8 +530,8 @@ int org_record_move(struct db *d, struct err *e, int64_t id, int64_t new_parent,
 		err_set(e, ERR_UNPROCESSABLE, "bad_parent", "parent_id", "不能移到%s之下", to.name);
 		goto out;
 	}
-	if (strcmp(o.level, "base") && strcmp(child_level(to.level) ? child_level(to.level) : "",
-	                                      o.level)) {
+	if (strcmp(o.level, "base") &&
+	    strcmp(child_level(to.level) ? child_level(to.level) : "", o.level)) {
 		err_set(e, ERR_UNPROCESSABLE, "bad_parent", "parent_id", "%s不能移到%s之下", o.name,
 		        to.name);
 		goto out;
@@ -553,23 +571,25 @@ int org_record_merge(struct db *d, struct err *e, int64_t from, int64_t into, in
 	if (org_get(d, e, &a, from, &f) || org_get(d, e, &a, into, &t))
 		goto out;
 	if (from == into || strcmp(f.level, "base") || strcmp(t.level, "base")) {
-		err_set(e, ERR_UNPROCESSABLE, "bad_merge", "into_id", "只能把一个基层工会并入另一个基层工会");
+		err_set(e, ERR_UNPROCESSABLE, "bad_merge", "into_id",
+		        "只能把一个基层工会并入另一个基层工会");
 		goto out;
 	}
 	if (strcmp(f.status, "active") || strcmp(t.status, "active")) {
 		err_set(e, ERR_UNPROCESSABLE, "org_dissolved", "into_id", "已撤销的工会不能合并");
 		goto out;
 	}
-	const char *changes = arena_printf(&a, "{\"org_id\":[\"%lld\",\"%lld\"]}", (long long)from,
-	                                   (long long)into);
+	const char *changes =
+	    arena_printf(&a, "{\"org_id\":[\"%lld\",\"%lld\"]}", (long long)from, (long long)into);
 	/* the statistics: `from` counts as if it were a union under `into` */
 	const char *as_child = arena_printf(&a, "%s%lld/", t.path, (long long)from);
-	if (db_exec(d, e,
-	            "INSERT INTO member_history (member_id, at, account_id, action, changes, "
-	            "request_id) SELECT id, $2, $3, 'update', $4, $5 FROM members WHERE org_id = $1",
-	            DB_ARGS(DB_INT(from), DB_INT(now), actor ? DB_INT(actor) : DB_NULL,
-	                    DB_TEXT(changes), DB_TEXT(request_id ? request_id : "")),
-	            NULL) ||
+	if (db_exec(
+	        d, e,
+	        "INSERT INTO member_history (member_id, at, account_id, action, changes, "
+	        "request_id) SELECT id, $2, $3, 'update', $4, $5 FROM members WHERE org_id = $1",
+	        DB_ARGS(DB_INT(from), DB_INT(now), actor ? DB_INT(actor) : DB_NULL,
+	                DB_TEXT(changes), DB_TEXT(request_id ? request_id : "")),
+	        NULL) ||
 	    db_exec(d, e,
 	            "UPDATE members SET org_id = $2, org_path = $3, version = version + 1, "
 	            "updated_at = $4 WHERE org_id = $1",
@@ -595,9 +615,12 @@ int org_record_merge(struct db *d, struct err *e, int64_t from, int64_t into, in
 	            "updated_at = $4 WHERE org_id = $1 AND state IN ('pending', 'returned')",
 	            DB_ARGS(DB_INT(from), DB_INT(into), DB_TEXT(t.path), DB_INT(now)), NULL))
 		goto out;
-	if (employers > 1 && !strcmp(t.type, "base") &&
-	    db_exec(d, e, "UPDATE orgs SET type = 'joint', version = version + 1 WHERE id = $1",
-	            DB_ARGS(DB_INT(into)), NULL))
+	/* the receiving union changed (members, employers): anyone editing it must reload */
+	if (db_exec(
+	        d, e,
+	        "UPDATE orgs SET type = CASE WHEN $2 > 1 AND type = 'base' THEN 'joint' ELSE type "
+	        "END, version = version + 1, updated_at = $3 WHERE id = $1",
+	        DB_ARGS(DB_INT(into), DB_INT(employers), DB_INT(now)), NULL))
 		goto out;
 	if (db_exec(d, e,
 	            "UPDATE orgs SET status = 'dissolved', version = version + 1, updated_at = $2 "
@@ -618,8 +641,8 @@ out:
 	return rc;
 }
 
-int org_record_dissolve(struct db *d, struct err *e, int64_t id, const char *reason,
-                        int64_t actor, const char *request_id)
+int org_record_dissolve(struct db *d, struct err *e, int64_t id, const char *reason, int64_t actor,
+                        const char *request_id)
 {
 	struct arena a;
 	arena_init(&a);
@@ -634,7 +657,8 @@ int org_record_dissolve(struct db *d, struct err *e, int64_t id, const char *rea
 	}
 	char hi[ORG_PATH_MAX];
 	access_subtree_hi(o.path, hi, sizeof(hi));
-	if (db_query_int(d, e, "SELECT COUNT(*) FROM members WHERE org_path >= $1 AND org_path < $2",
+	if (db_query_int(d, e,
+	                 "SELECT COUNT(*) FROM members WHERE org_path >= $1 AND org_path < $2",
 	                 DB_ARGS(DB_TEXT(o.path), DB_TEXT(hi)), &members) ||
 	    count(d, e, "SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND status = 'active'", id,
 	          &children) ||
@@ -645,7 +669,8 @@ int org_record_dissolve(struct db *d, struct err *e, int64_t id, const char *rea
 		goto out;
 	if (members) {
 		err_set(e, ERR_UNPROCESSABLE, "org_has_members", NULL,
-		        "%s还有 %lld 名会员，请先为他们办理转会后再撤销", o.name, (long long)members);
+		        "%s还有 %lld 名会员，请先为他们办理转会后再撤销", o.name,
+		        (long long)members);
 		goto out;
 	}
 	if (children) {

@@ -25,19 +25,55 @@ static const char *const industries[] = {
 /* Invented employers, for demos and for scope tests: 西安's cadres must
  * see the first four and never the two in 宝鸡. */
 static const struct {
-	const char *parent_key, *type, *name, *employer, *credit_code;
+	const char *parent_key, *type, *name, *industry, *unit_type;
+	int64_t staff;
+	struct {
+		const char *name, *credit_code;
+	} employers[2];
 } demo_orgs[] = {
-    {"div:610103", "base", "西安长安精密仪器有限公司工会", "西安长安精密仪器有限公司",
-     "91610103MA6TX1A274"},
-    {"div:610103", "base", "西安碑林书苑文化传媒有限公司工会", "西安碑林书苑文化传媒有限公司",
-     "91610103MA6TX2B34Q"},
-    {"div:610113", "joint", "西安雁塔软件园联合工会", NULL, NULL},
-    {"div:610113", "base", "西安雁南智联物流有限公司工会", "西安雁南智联物流有限公司",
-     "91610113MA6U03C422"},
-    {"div:610302", "base", "宝鸡渭滨新材钛业有限公司工会", "宝鸡渭滨新材钛业有限公司",
-     "91610302MA6X04D52H"},
-    {"div:610303", "base", "宝鸡金台农机装备有限公司工会", "宝鸡金台农机装备有限公司",
-     "91610303MA6X05E6XH"},
+    {"div:610103",
+     "base",
+     "西安长安精密仪器有限公司工会",
+     "C",
+     "159",
+     320,
+     {{"西安长安精密仪器有限公司", "91610103MA6TX1A274"}}},
+    {"div:610103",
+     "base",
+     "西安碑林书苑文化传媒有限公司工会",
+     "R",
+     "170",
+     45,
+     {{"西安碑林书苑文化传媒有限公司", "91610103MA6TX2B34Q"}}},
+    {"div:610113",
+     "joint",
+     "西安雁塔软件园联合工会",
+     "I",
+     "170",
+     160,
+     {{"西安雁塔云码科技有限公司", "91610113MA6U0J111R"},
+      {"西安雁塔数智软件有限公司", "91610113MA6U0J2260"}}},
+    {"div:610113",
+     "base",
+     "西安雁南智联物流有限公司工会",
+     "G",
+     "159",
+     210,
+     {{"西安雁南智联物流有限公司", "91610113MA6U03C422"}}},
+    {"div:610302",
+     "base",
+     "宝鸡渭滨新材钛业有限公司工会",
+     "C",
+     "161",
+     540,
+     {{"宝鸡渭滨新材钛业有限公司", "91610302MA6X04D52H"}}},
+    {"div:610303",
+     "base",
+     "宝鸡金台农机装备有限公司工会",
+     "C",
+     "170",
+     130,
+     {{"宝鸡金台农机装备有限公司", "91610303MA6X05E6XH"}}},
 };
 
 struct seeder {
@@ -137,21 +173,33 @@ static int seed_counties(struct seeder *s, int64_t yangling)
 static int seed_demo(struct seeder *s)
 {
 	char key[32];
-	int64_t parent, id;
+	int64_t parent, id, now = (int64_t)time(NULL);
 	for (int i = 0; i < (int)(sizeof(demo_orgs) / sizeof(demo_orgs[0])); i++) {
+		const char *division = demo_orgs[i].parent_key + 4; /* "div:610103" */
 		snprintf(key, sizeof(key), "demo:%d", i + 1);
 		if (seed_require(s, demo_orgs[i].parent_key, &parent) ||
-		    seed_ensure(s, key, parent, "base", demo_orgs[i].type, demo_orgs[i].name, NULL,
-		                i + 1, &id))
+		    seed_ensure(s, key, parent, "base", demo_orgs[i].type, demo_orgs[i].name,
+		                division, i + 1, &id) ||
+		    db_exec(
+		        s->d, s->e,
+		        "UPDATE orgs SET division_code = COALESCE(division_code, $2), "
+		        "industry = COALESCE(industry, $3), unit_type = COALESCE(unit_type, $4), "
+		        "staff_count = COALESCE(staff_count, $5) WHERE id = $1",
+		        DB_ARGS(DB_INT(id), DB_TEXT(division), DB_TEXT(demo_orgs[i].industry),
+		                DB_TEXT(demo_orgs[i].unit_type), DB_INT(demo_orgs[i].staff)),
+		        NULL))
 			return -1;
-		if (demo_orgs[i].employer &&
-		    db_exec(s->d, s->e,
-		            "INSERT INTO org_employers (org_id, name, credit_code, active_key, "
-		            "created_at) VALUES ($1, $2, $3, $3, $4) ON CONFLICT (active_key) DO NOTHING",
-		            DB_ARGS(DB_INT(id), DB_TEXT(demo_orgs[i].employer),
-		                    DB_TEXT(demo_orgs[i].credit_code), DB_INT((int64_t)time(NULL))),
-		            NULL))
-			return -1;
+		for (int k = 0; k < 2 && demo_orgs[i].employers[k].name; k++)
+			if (db_exec(
+			        s->d, s->e,
+			        "INSERT INTO org_employers (org_id, name, credit_code, active_key, "
+			        "created_at) VALUES ($1, $2, $3, $3, $4) "
+			        "ON CONFLICT (active_key) DO NOTHING",
+			        DB_ARGS(DB_INT(id), DB_TEXT(demo_orgs[i].employers[k].name),
+			                DB_TEXT(demo_orgs[i].employers[k].credit_code),
+			                DB_INT(now)),
+			        NULL))
+				return -1;
 	}
 	return 0;
 }

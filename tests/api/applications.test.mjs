@@ -60,7 +60,7 @@ for (const db of dbKinds()) {
     test('the types, the employer search and the counties are there for the form', async () => {
       const w = await registerWorker(srv)
       const types = (await w.client.get('/application-types')).body
-      assert.deepEqual(types.map((t) => t.type), ['join', 'transfer', 'retain', 'leave', 'reactivate', 'establish'])
+      assert.deepEqual(types.map((t) => t.type), ['join', 'transfer', 'retain', 'leave', 'reactivate', 'establish', 'legal_register', 'legal_change', 'legal_renew', 'legal_reissue', 'legal_cancel'])
       assert.deepEqual(types[1].steps.map((s) => s.name), ['转出工会审核', '转入工会审核'])
       const byCode = (await w.client.get(`/employers?q=${CHANGAN_CODE}`)).body.items
       assert.equal(byCode.length, 1)

@@ -205,6 +205,8 @@ for (const db of dbKinds()) {
       assert.equal(res.status, 201, JSON.stringify(res.body))
       assert.equal(res.body.org_name, '雁塔区总工会')
       assert.equal(res.body.form.union_name, '西安雁塔云图软件有限公司工会')
+      assert.equal(res.body.form.chair_phone, '137****1111', 'phones are masked in the form')
+      assert.equal(res.body.form.chair_phone_enc, undefined, 'and their sealed copy stays on the server')
       assert.ok((await xian.get('/applications/inbox?type=establish')).body.items.some((a) => a.id === res.body.id))
       const ok = await xian.post(`/applications/${res.body.id}/actions`, { action: 'approve' })
       assert.equal(ok.status, 200, JSON.stringify(ok.body))
@@ -213,6 +215,7 @@ for (const db of dbKinds()) {
       assert.equal(union.parent_id, o.yanta)
       assert.equal(union.employer_credit_code, form.employer_credit_code)
       assert.equal(union.chair_name, '筹备人')
+      assert.equal(union.chair_phone, '137****1111', 'the sealed phone reached the record')
       assert.equal(union.staff_count, 35)
       // the applicant is now the union's cadre
       const me = (await w.client.get('/me')).body
