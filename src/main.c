@@ -150,7 +150,7 @@ static const struct command {
     {"gen-applications", cli_gen_applications,
      "gen-applications --count N --org ID: workers with pending join applications, for benchmarks"},
     {"import", cli_import,
-     "import members FILE --org ID [--commit]: bulk import with an error report"},
+     "import members|orgs FILE --org ID [--commit]: bulk import with an error report"},
     {"routes", cmd_routes, "list every API route with its permission"},
     {"config", cmd_config, "print the effective configuration"},
     {"version", cmd_version, "print the version"},

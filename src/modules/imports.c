@@ -1,7 +1,11 @@
-/* Member import (会员批量导入): the template, the upload, and the job a
- * console polls while the file is validated in the background, whose error
- * report it offers, and which it then commits or cancels. The work itself
- * is platform/import_job.c; the background tasks platform/import_tasks.c. */
+/* Bulk imports of members (会员批量导入) and of base unions (基层工会批量导入):
+ * each kind's template and upload, and the job a console polls while the
+ * file is validated in the background, whose error report it offers, and
+ * which it then commits or cancels. The job routes serve every kind: the
+ * job's kind names the permission they need (members.import, orgs.write),
+ * checked here since the router cannot know it before the job is read.
+ * The work itself is platform/import_job.c with the kinds of
+ * platform/import_kind.h; the background tasks platform/import_tasks.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -21,24 +25,33 @@
 #include "platform/access.h"
 #include "platform/audit.h"
 #include "platform/codes.h"
+#include "platform/import_check.h"
+#include "platform/import_kind.h"
 #include "platform/import_row.h"
 #include "platform/import_tasks.h"
 #include "platform/org.h"
 
-static int get_template(struct req *r);
-static int upload(struct req *r);
+static int members_template(struct req *r);
+static int orgs_template(struct req *r);
+static int members_upload(struct req *r);
+static int orgs_upload(struct req *r);
 static int get_job(struct req *r);
 static int get_report(struct req *r);
 static int commit_job(struct req *r);
 static int cancel_job(struct req *r);
 
+/* The job routes are ROUTE_SELF: visible_job() checks the permission of
+ * the job's kind, as the router does for the others. */
 static const struct route routes[] = {
-    {"GET", "/api/v1/members/template", get_template, "members.import", 0},
-    {"POST", "/api/v1/imports/members", upload, "members.import", ROUTE_UPLOAD | ROUTE_NO_TX},
-    {"GET", "/api/v1/imports/:id", get_job, "members.import", 0},
-    {"GET", "/api/v1/imports/:id/report", get_report, "members.import", 0},
-    {"POST", "/api/v1/imports/:id/commit", commit_job, "members.import", ROUTE_NO_TX},
-    {"POST", "/api/v1/imports/:id/cancel", cancel_job, "members.import", ROUTE_NO_TX},
+    {"GET", "/api/v1/members/template", members_template, "members.import", 0},
+    {"GET", "/api/v1/orgs/template", orgs_template, "orgs.write", 0},
+    {"POST", "/api/v1/imports/members", members_upload, "members.import",
+     ROUTE_UPLOAD | ROUTE_NO_TX},
+    {"POST", "/api/v1/imports/orgs", orgs_upload, "orgs.write", ROUTE_UPLOAD | ROUTE_NO_TX},
+    {"GET", "/api/v1/imports/:id", get_job, NULL, ROUTE_SELF},
+    {"GET", "/api/v1/imports/:id/report", get_report, NULL, ROUTE_SELF},
+    {"POST", "/api/v1/imports/:id/commit", commit_job, NULL, ROUTE_SELF | ROUTE_NO_TX},
+    {"POST", "/api/v1/imports/:id/cancel", cancel_job, NULL, ROUTE_SELF | ROUTE_NO_TX},
 };
 
 const struct module imports_module = {"imports", ROUTES(routes)};
@@ -60,29 +73,48 @@ static const char *temp_file(struct req *r, const char *prefix)
 }
 
 /* The header row and a drop-down of names for every coded column; the
- * whole sheet is text, so a 身份证号 typed in keeps its 18 digits. */
-static int get_template(struct req *r)
+ * whole sheet is text, so a 身份证号 or a code typed in keeps its digits. */
+static int get_template(struct req *r, const struct import_kind *k)
 {
+	const struct import_layout *l = k->layout;
 	const char *path = temp_file(r, "template");
 	struct xlsx_out *o;
 	if (!path || xlsx_out_open(path, 0, &o, &r->err))
 		return req_fail(r, ERR_INTERNAL, NULL, "模板生成失败");
-	const char *titles[IC_COUNT];
-	for (int c = 0; c < IC_COUNT; c++)
-		titles[c] = import_columns[c].title;
-	xlsx_out_header(o, titles, IC_COUNT);
-	for (int c = 0; c < IC_COUNT; c++) {
-		const struct code_table *t = code_table(import_columns[c].table);
-		if (!t)
-			continue;
-		const char **names = arena_alloc(&r->arena, (size_t)t->n * sizeof(*names));
-		for (int i = 0; i < t->n; i++)
-			names[i] = t->codes[i].name;
-		xlsx_out_list(o, c, names, t->n);
+	const char *titles[IMPORT_MAX_COLS];
+	for (int c = 0; c < l->ncols; c++)
+		titles[c] = l->cols[c].title;
+	xlsx_out_header(o, titles, l->ncols);
+	for (int c = 0; c < l->ncols; c++) {
+		const struct code_table *t = code_table(l->cols[c].table);
+		const char *const *choices = l->cols[c].choices;
+		int n = 0;
+		const char **names = NULL;
+		if (t) {
+			names = arena_alloc(&r->arena, (size_t)t->n * sizeof(*names));
+			for (n = 0; n < t->n; n++)
+				names[n] = t->codes[n].name;
+		} else if (choices) {
+			while (choices[n])
+				n++;
+			names = (const char **)choices;
+		}
+		if (n)
+			xlsx_out_list(o, c, names, n);
 	}
 	if (xlsx_out_close(o, &r->err))
 		return -1;
-	return req_send_file(r, path, xlsx_type, "会员信息导入模板.xlsx", 1);
+	return req_send_file(r, path, xlsx_type, k->template_name, 1);
+}
+
+static int members_template(struct req *r)
+{
+	return get_template(r, &import_members_kind);
+}
+
+static int orgs_template(struct req *r)
+{
+	return get_template(r, &import_orgs_kind);
 }
 
 /* Every import route repairs what a restart left behind before anything else. */
@@ -99,7 +131,7 @@ static void job_json(struct req *r, const struct import_job_row *j)
 	struct jw *w = req_json(r);
 	jw_obj(w);
 	jw_kint(w, "id", j->id);
-	jw_kstr(w, "kind", "members");
+	jw_kstr(w, "kind", j->kind);
 	jw_kstr(w, "status", j->status);
 	jw_kint(w, "org_id", j->org_id);
 	jw_kstr(w, "file_name", j->file_name);
@@ -116,15 +148,44 @@ static void job_json(struct req *r, const struct import_job_row *j)
 	jw_obj_end(w);
 }
 
-/* The job at :id when it is the caller's own or at an org in their scope;
- * 404 otherwise, as for one that does not exist. */
+/* Whether the caller holds perm: 1 with the org at path in scope (*in),
+ * 1 without it, 0 when nowhere; -1 on a database error. */
+static int holds(struct req *r, const char *perm, const char *path, int *in)
+{
+	struct import_scope s;
+	if (import_scope_load(r->db, &r->err, r->auth->account_id, 0, perm, &s))
+		return -1;
+	int any = s.n > 0;
+	*in = path && import_scope_covers(&s, path);
+	import_scope_release(&s);
+	return any;
+}
+
+/* The job at :id when the caller holds its kind's permission and it is
+ * their own or at an org in their scope; 404 otherwise, as for one that
+ * does not exist. A caller who may import nothing at all is 403, as the
+ * router answers them on every import route. */
 static int visible_job(struct req *r, struct import_job_row *j)
 {
 	int64_t id;
+	int in = 0, any = 0;
+	static const struct import_kind *const kinds[] = {&import_members_kind, &import_orgs_kind};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && !any; i++) {
+		int got = holds(r, kinds[i]->perm, NULL, &in);
+		if (got < 0)
+			return -1;
+		any |= got;
+	}
+	if (!any)
+		return req_fail(r, ERR_FORBIDDEN, NULL, NULL);
 	if (req_param_id(r, "id", &id) || ready(r))
 		return -1;
-	if (import_job_get(r->db, &r->err, &r->arena, id, j) ||
-	    (j->account_id != r->auth->account_id && !access_visible(r, j->org_path))) {
+	const struct import_kind *k = NULL;
+	int got = 0;
+	if (import_job_get(r->db, &r->err, &r->arena, id, j) == 0 &&
+	    (k = import_kind_named(j->kind)) && (got = holds(r, k->perm, j->org_path, &in)) < 0)
+		return -1;
+	if (!k || got == 0 || (j->account_id != r->auth->account_id && !in)) {
 		err_clear(&r->err);
 		return req_fail(r, ERR_NOT_FOUND, NULL, "导入任务不存在");
 	}
@@ -133,11 +194,12 @@ static int visible_job(struct req *r, struct import_job_row *j)
 
 /* X-File-Name, percent-encoded UTF-8, as a plain name: no folders, no
  * control characters, at most 200 bytes. */
-static const char *file_name(struct req *r)
+static const char *file_name(struct req *r, const struct import_kind *k)
 {
+	const char *fallback = arena_printf(&r->arena, "%s导入.csv", k->noun);
 	const char *h = req_header(r, "X-File-Name");
 	if (!h || !*h)
-		return "会员导入.csv";
+		return fallback;
 	char *out = arena_alloc(&r->arena, strlen(h) + 1), *o = out;
 	for (const char *p = h; *p; p++) {
 		if (*p == '%' && p[1] && p[2]) {
@@ -159,7 +221,7 @@ static const char *file_name(struct req *r)
 	for (char *p = clean; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == '\\')
 			*p = '_';
-	return *clean ? clean : "会员导入.csv";
+	return *clean ? clean : fallback;
 }
 
 /* SM3 of the file, hex: what "the same file" means for duplicate uploads. */
@@ -205,22 +267,21 @@ static int audit_here(struct req *r, const char *action, int64_t id, int64_t org
 
 /* The uploaded file, its row and its place under data-dir/imports, in one
  * transaction; the file is moved only when the row is sure. */
-static int file_job(struct req *r, const struct org *o, const char *name, const char *hash,
-                    int64_t *id)
+static int file_job(struct req *r, const struct import_kind *k, const struct org *o,
+                    const char *name, const char *hash, int64_t *id)
 {
 	const char *dir = server_config(r->srv)->data_dir;
-	const char *key = arena_printf(&r->arena, "members:%lld:%s", (long long)o->id, hash);
+	const char *key = arena_printf(&r->arena, "%s:%lld:%s", k->name, (long long)o->id, hash);
 	int64_t now = (int64_t)time(NULL);
 	if (db_begin(r->db, &r->err))
 		return -1;
-	if (db_query_int(
-	        r->db, &r->err,
-	        "INSERT INTO import_jobs (kind, org_id, account_id, file_name, file_hash, "
-	        "pending_key, status, created_at, updated_at) VALUES ('members', $1, $2, $3, "
-	        "$4, $5, 'validating', $6, $6) RETURNING id",
-	        DB_ARGS(DB_INT(o->id), DB_INT(r->auth->account_id), DB_TEXT(name), DB_TEXT(hash),
-	                DB_TEXT(key), DB_INT(now)),
-	        id)) {
+	if (db_query_int(r->db, &r->err,
+	                 "INSERT INTO import_jobs (kind, org_id, account_id, file_name, file_hash, "
+	                 "pending_key, status, created_at, updated_at) VALUES ($7, $1, $2, $3, "
+	                 "$4, $5, 'validating', $6, $6) RETURNING id",
+	                 DB_ARGS(DB_INT(o->id), DB_INT(r->auth->account_id), DB_TEXT(name),
+	                         DB_TEXT(hash), DB_TEXT(key), DB_INT(now), DB_TEXT(k->name)),
+	                 id)) {
 		db_rollback(r->db);
 		int64_t other = 0;
 		if (r->err.code != ERR_CONFLICT ||
@@ -248,7 +309,7 @@ static int file_job(struct req *r, const struct org *o, const char *name, const 
 	}
 	if (db_exec(r->db, &r->err, "UPDATE import_jobs SET file_path = $2 WHERE id = $1",
 	            DB_ARGS(DB_INT(*id), DB_TEXT(path)), NULL) ||
-	    audit_here(r, "members.import.upload", *id, o->id,
+	    audit_here(r, arena_printf(&r->arena, "%s.import.upload", k->name), *id, o->id,
 	               audit_fields(&r->arena, "file", name, "org_id",
 	                            arena_printf(&r->arena, "%lld", (long long)o->id), NULL)) ||
 	    db_commit(r->db, &r->err)) {
@@ -261,7 +322,7 @@ static int file_job(struct req *r, const struct org *o, const char *name, const 
 	return 0;
 }
 
-static int upload(struct req *r)
+static int upload(struct req *r, const struct import_kind *k)
 {
 	const char *org = req_query(r, "org_id");
 	struct org o;
@@ -282,9 +343,9 @@ static int upload(struct req *r)
 	char hash[65];
 	if (file_hash(r->upload_path, hash))
 		return req_fail(r, ERR_INTERNAL, NULL, "上传文件读取失败");
-	const char *name = file_name(r);
+	const char *name = file_name(r, k);
 	int64_t id;
-	if (file_job(r, &o, name, hash, &id))
+	if (file_job(r, k, &o, name, hash, &id))
 		return -1;
 	const struct config *c = server_config(r->srv);
 	struct import_job_row j;
@@ -303,6 +364,16 @@ static int upload(struct req *r)
 	req_status(r, 202);
 	job_json(r, &j);
 	return 0;
+}
+
+static int members_upload(struct req *r)
+{
+	return upload(r, &import_members_kind);
+}
+
+static int orgs_upload(struct req *r)
+{
+	return upload(r, &import_orgs_kind);
 }
 
 static int get_job(struct req *r)
@@ -348,7 +419,8 @@ static int commit_job(struct req *r)
 	            "UPDATE import_jobs SET status = 'committing', done_rows = 0, updated_at = $2 "
 	            "WHERE id = $1 AND status = 'ready' AND good_rows > 0",
 	            DB_ARGS(DB_INT(j.id), DB_INT((int64_t)time(NULL))), &changed) ||
-	    (changed && audit_here(r, "members.import.commit", j.id, j.org_id, NULL)) ||
+	    (changed && audit_here(r, arena_printf(&r->arena, "%s.import.commit", j.kind), j.id,
+	                           j.org_id, NULL)) ||
 	    (changed && db_commit(r->db, &r->err))) {
 		db_rollback(r->db);
 		r->audited = 0;
@@ -387,7 +459,8 @@ static int cancel_job(struct req *r)
 	            "message = '已取消', report_path = NULL, updated_at = $2 WHERE id = $1 AND "
 	            "status IN ('validating', 'ready')",
 	            DB_ARGS(DB_INT(j.id), DB_INT((int64_t)time(NULL))), &changed) ||
-	    (changed && audit_here(r, "members.import.cancel", j.id, j.org_id, NULL)) ||
+	    (changed && audit_here(r, arena_printf(&r->arena, "%s.import.cancel", j.kind), j.id,
+	                           j.org_id, NULL)) ||
 	    (changed && db_commit(r->db, &r->err))) {
 		db_rollback(r->db);
 		r->audited = 0;

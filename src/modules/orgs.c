@@ -148,6 +148,7 @@ static void record_json(struct req *r, struct jw *w, const struct org_record *re
 	jw_kstr(w, "contact_name", rec->contact_name);
 	jw_kstr(w, "contact_phone", masked_phone(&r->arena, rec->contact_phone));
 	jw_kstr(w, "legal_code", rec->legal_code);
+	jw_kstr(w, "legal_status", rec->legal_status);
 	jw_kint(w, "member_count", rec->member_count);
 	jw_kstr(w, "employer_name", rec->nemployers ? rec->employers[0].name : NULL);
 	jw_kstr(w, "employer_credit_code", rec->nemployers ? rec->employers[0].credit_code : NULL);

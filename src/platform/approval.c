@@ -173,8 +173,10 @@ int approval_submit(struct appl_ctx *c, const struct appl_type *t, int64_t *id)
 			c->open_id = open;
 			return err_set(
 			    c->e, ERR_CONFLICT, "application_open", "type",
-			    "您已有一份办理中的申请（编号 %lld），请等待结果或撤回后再申请",
-			    (long long)open);
+			    t->open_key
+			        ? "已有一份办理中的%s（编号 %lld），请等它办结或撤回后再申请"
+			        : "您已有一份办理中的%s（编号 %lld），请等待结果或撤回后再申请",
+			    t->name, (long long)open);
 		}
 		if (e2.code != ERR_NOT_FOUND) {
 			*c->e = e2;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int import_scope_load(struct db *d, struct err *e, int64_t account_id, int all,
+int import_scope_load(struct db *d, struct err *e, int64_t account_id, int all, const char *perm,
                       struct import_scope *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -15,7 +15,7 @@ int import_scope_load(struct db *d, struct err *e, int64_t account_id, int all,
 	             "SELECT o.path, b.scope FROM bindings b "
 	             "JOIN role_permissions rp ON rp.role_id = b.role_id AND rp.perm = $2 "
 	             "JOIN orgs o ON o.id = b.org_id WHERE b.account_id = $1 ORDER BY o.path",
-	             DB_ARGS(DB_INT(account_id), DB_TEXT("members.import")), &rs))
+	             DB_ARGS(DB_INT(account_id), DB_TEXT(perm)), &rs))
 		return -1;
 	int got, cap = 0;
 	while ((got = db_step(rs, e)) == 1) {

@@ -1,8 +1,8 @@
-/* The checks of a member import that need more than the row itself, each
- * with the memory it needs and no more: the importer's scope, evaluated
- * without a request (the job runs on its own thread); the orgs rows name,
- * each looked up once; and the 身份证号 numbers seen so far, as a hash set
- * of their lookup hashes. For import_job.c. */
+/* The checks of an import that need more than the row itself, each with
+ * the memory it needs and no more: the importer's scope, evaluated without
+ * a request (the job runs on its own thread); the orgs rows name, each
+ * looked up once; and the 身份证号 numbers seen so far, as a hash set of
+ * their lookup hashes. For import_job.c and the kinds of import. */
 #ifndef GH_IMPORT_CHECK_H
 #define GH_IMPORT_CHECK_H
 
@@ -10,8 +10,8 @@
 
 #include "core/db.h"
 
-/* The orgs where an account holds members.import, as access.c computes a
- * request's grants; or everything. */
+/* The orgs where an account holds a permission (members.import,
+ * orgs.write), as access.c computes a request's grants; or everything. */
 struct import_scope {
 	int all;
 	int n;
@@ -19,8 +19,9 @@ struct import_scope {
 	int *subtree;
 };
 
-/* Loads account_id's grants (all: none needed). 0, or -1 with e filled. */
-int import_scope_load(struct db *d, struct err *e, int64_t account_id, int all,
+/* Loads account_id's grants of perm (all: none needed). 0, or -1 with e
+ * filled. */
+int import_scope_load(struct db *d, struct err *e, int64_t account_id, int all, const char *perm,
                       struct import_scope *s);
 void import_scope_release(struct import_scope *s);
 /* 1 when some grant covers the org at path (what access_visible() says). */

@@ -1,7 +1,7 @@
-/* gonghui import members FILE --org ID [--commit]: the same validation and
- * commit as the console's import, run in the foreground as the system
- * (scope: every org; audit account 0, action cli.import.members), with a
- * progress line on stderr. Ctrl-C or a kill during the commit leaves the
+/* gonghui import members|orgs FILE --org ID [--commit]: the same validation
+ * and commit as the console's import, run in the foreground as the system
+ * (scope: every org; audit account 0, action cli.import.members or
+ * cli.import.orgs), with a progress line on stderr. Ctrl-C or a kill during the commit leaves the
  * database as it was: the transaction never commits. */
 #include "import_cli.h"
 
@@ -17,10 +17,12 @@
 #include "core/db.h"
 #include "core/migrate.h"
 #include "import_job.h"
+#include "import_kind.h"
 #include "keys.h"
 #include "org.h"
 
 struct bar {
+	const struct import_kind *kind;
 	const char *what;
 	int64_t total; /* 0 while unknown: the file is read once */
 	double start, last;
@@ -68,7 +70,7 @@ static int on_finish(void *ctx, struct db *d, struct err *e, const struct import
 	struct arena a;
 	arena_init(&a);
 	struct audit_row row = {
-	    .action = "cli.import.members",
+	    .action = arena_printf(&a, "cli.import.%s", b->kind->name),
 	    .target = "",
 	    .fields = audit_fields(&a, "file", b->file, "rows",
 	                           arena_printf(&a, "%lld", (long long)c->good), NULL),
@@ -83,11 +85,13 @@ static int on_finish(void *ctx, struct db *d, struct err *e, const struct import
 
 static int usage(const char *why)
 {
-	fprintf(
-	    stderr,
-	    "gonghui import: %s\n用法：gonghui import members 文件.csv|文件.xlsx --org 工会编号 "
-	    "[--commit]\n  不带 --commit 只校验并生成错误报告；带 --commit 校验后导入通过的行\n",
-	    why);
+	fprintf(stderr,
+	        "gonghui import: %s\n用法：gonghui import members|orgs 文件.csv|文件.xlsx --org "
+	        "工会编号 "
+	        "[--commit]\n  members 导入会员，--org 为默认的所属工会；orgs 导入基层工会，--org "
+	        "为默认的"
+	        "上级工会\n  不带 --commit 只校验并生成错误报告；带 --commit 校验后导入通过的行\n",
+	        why);
 	return 2;
 }
 
@@ -117,12 +121,13 @@ fail:
 
 int cli_import(struct config *c)
 {
-	if (c->nargs != 2 || strcmp(c->args[0], "members"))
-		return usage("需要导入的类型和文件");
+	const struct import_kind *kind = c->nargs == 2 ? import_kind_named(c->args[0]) : NULL;
+	if (!kind)
+		return usage("需要导入的类型（members 或 orgs）和文件");
 	char *end;
 	long long org = strtoll(c->org, &end, 10);
 	if (!*c->org || *end || org <= 0)
-		return usage("请用 --org 指定默认的所属工会编号");
+		return usage("请用 --org 指定默认的工会编号");
 	const char *file = c->args[1];
 	struct db *d;
 	struct err e = {0};
@@ -147,8 +152,10 @@ int cli_import(struct config *c)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(report, sizeof(report), "%s/cli-%s-%d-report.xlsx", dir, stamp, (int)getpid());
-	struct bar bar = {.what = c->commit ? "导入" : "校验", .start = now_s(), .file = file};
-	struct import_opts opts = {.path = file,
+	struct bar bar = {
+	    .kind = kind, .what = c->commit ? "导入" : "校验", .start = now_s(), .file = file};
+	struct import_opts opts = {.kind = kind,
+	                           .path = file,
 	                           .default_org = org,
 	                           .all_orgs = 1,
 	                           .keys = keys(),
@@ -180,8 +187,10 @@ int cli_import(struct config *c)
 		        c->commit && !counted ? "；数据库未作任何修改" : "");
 		goto out;
 	}
-	if (c->commit)
-		printf("已导入 %lld 名会员\n", (long long)n.good);
+	if (c->commit && kind == &import_members_kind)
+		printf("已导入 %lld 名会员\n", (long long)n.units);
+	else if (c->commit)
+		printf("已导入 %lld 个工会（%lld 行）\n", (long long)n.units, (long long)n.good);
 	rc = 0;
 out:
 	arena_release(&a);

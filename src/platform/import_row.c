@@ -24,16 +24,18 @@ const struct import_column import_columns[IC_COUNT] = {
 };
 
 /* Other names the same columns go by in the forms unions already keep. */
-static const struct {
-	const char *alias;
-	enum import_col col;
-} aliases[] = {
+static const struct import_alias aliases[] = {
     {"身份证号码", IC_ID_CARD},    {"公民身份号码", IC_ID_CARD}, {"身份证", IC_ID_CARD},
     {"手机号码", IC_PHONE},        {"联系电话", IC_PHONE},       {"手机", IC_PHONE},
     {"文化程度", IC_EDUCATION},    {"户口性质", IC_HUKOU},       {"户籍性质", IC_HUKOU},
     {"是否灵活就业", IC_FLEXIBLE}, {"单位名称", IC_EMPLOYER},    {"入会时间", IC_JOINED_ON},
     {"工会编号", IC_ORG},          {"所属工会ID", IC_ORG},
 };
+
+_Static_assert((int)IC_COUNT <= (int)IMPORT_MAX_COLS, "too many columns for struct import_header");
+
+const struct import_layout import_member_layout = {
+    import_columns, IC_COUNT, aliases, sizeof(aliases) / sizeof(aliases[0]), {IC_NAME, IC_ID_CARD}};
 
 /* Length of a blank at s: ASCII white space, U+3000 (spreadsheets), U+FEFF
  * (a BOM or a zero-width no-break space pasted from the web), U+00A0. */
@@ -72,7 +74,7 @@ static char *trimmed(struct arena *a, const char *s, size_t n)
 	return arena_strndup(a, (const char *)p, n);
 }
 
-void import_row_fail(struct import_row *r, struct arena *a, const char *fmt, ...)
+void import_row_fail(struct import_rec *r, struct arena *a, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -82,8 +84,7 @@ void import_row_fail(struct import_row *r, struct arena *a, const char *fmt, ...
 	r->nwhy++;
 }
 
-/* Characters (code points) in UTF-8 s. */
-static size_t chars(const char *s)
+size_t import_chars(const char *s)
 {
 	size_t n = 0;
 	for (; *s; s++)
@@ -107,14 +108,14 @@ static char *header_title(struct arena *a, const char *cell, size_t len)
 	return t;
 }
 
-static int column_of(const char *title)
+static int column_of(const struct import_layout *l, const char *title)
 {
-	for (int c = 0; c < IC_COUNT; c++)
-		if (!strcmp(title, import_columns[c].title))
+	for (int c = 0; c < l->ncols; c++)
+		if (!strcmp(title, l->cols[c].title))
 			return c;
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (!strcmp(title, aliases[i].alias))
-			return (int)aliases[i].col;
+	for (int i = 0; i < l->naliases; i++)
+		if (!strcmp(title, l->aliases[i].alias))
+			return l->aliases[i].col;
 	return -1;
 }
 
@@ -128,33 +129,33 @@ void import_header_release(struct import_header *h)
 	h->n = 0;
 }
 
-int import_header_read(const struct table_row *row, struct import_header *h, struct err *e)
+int import_header_read(const struct import_layout *l, const struct table_row *row,
+                       struct import_header *h, struct err *e)
 {
 	struct arena a;
 	arena_init(&a);
 	memset(h, 0, sizeof(*h));
-	for (int c = 0; c < IC_COUNT; c++)
+	for (int c = 0; c < IMPORT_MAX_COLS; c++)
 		h->at[c] = -1;
 	int rc = 0;
 	for (int i = 0; i < row->n; i++) {
-		int c = column_of(header_title(&a, row->cells[i], row->lens[i]));
+		int c = column_of(l, header_title(&a, row->cells[i], row->lens[i]));
 		if (c < 0)
 			continue;
 		if (h->at[c] >= 0) {
 			rc = err_set(e, ERR_INVALID, "bad_header", NULL,
 			             "表头中“%s”列出现了两次（第 %d 列和第 %d 列）",
-			             import_columns[c].title, h->at[c] + 1, i + 1);
+			             l->cols[c].title, h->at[c] + 1, i + 1);
 			goto out;
 		}
 		h->at[c] = i;
 	}
-	if (h->at[IC_NAME] < 0 || h->at[IC_ID_CARD] < 0)
+	if (h->at[l->key[0]] < 0 || h->at[l->key[1]] < 0)
 		goto out; /* not the header row */
-	for (int c = 0; c < IC_COUNT; c++)
-		if (import_columns[c].required && h->at[c] < 0) {
+	for (int c = 0; c < l->ncols; c++)
+		if (l->cols[c].required && h->at[c] < 0) {
 			rc = err_set(e, ERR_INVALID, "bad_header", NULL,
-			             "缺少必填列“%s”：请使用下载的导入模板",
-			             import_columns[c].title);
+			             "缺少必填列“%s”：请使用下载的导入模板", l->cols[c].title);
 			goto out;
 		}
 	if (!(h->titles = calloc((size_t)row->n + 1, sizeof(*h->titles)))) {
@@ -247,8 +248,8 @@ done:
 	return 0;
 }
 
-static const char *cell(const struct import_header *h, const struct table_row *row,
-                        enum import_col c, struct arena *a)
+const char *import_cell(const struct import_header *h, const struct table_row *row, int c,
+                        struct arena *a)
 {
 	int i = h->at[c];
 	if (i < 0 || i >= row->n)
@@ -261,11 +262,11 @@ static void parse_id(struct import_row *r, struct arena *a, const char *s)
 	struct err e;
 	char up[32];
 	if (!*s) {
-		import_row_fail(r, a, "请填写身份证号");
+		import_row_fail(&r->rec, a, "请填写身份证号");
 		return;
 	}
 	if (strpbrk(s, "Ee") && strchr(s, '+')) {
-		import_row_fail(r, a,
+		import_row_fail(&r->rec, a,
 		                "身份证号“%s”被表格软件存成了数字，后几位已丢失：请把该列设为"
 		                "文本格式后重新填写",
 		                s);
@@ -278,17 +279,17 @@ static void parse_id(struct import_row *r, struct arena *a, const char *s)
 	if (n == 15 && strspn(s, "0123456789") == 15) {
 		/* old numbers are converted, never stored as they are */
 		if (id_card_from15(s, r->id18))
-			import_row_fail(r, a, "15 位身份证号“%s”中的出生日期不存在", s);
+			import_row_fail(&r->rec, a, "15 位身份证号“%s”中的出生日期不存在", s);
 		else
 			r->id_ok = 1;
 		return;
 	}
 	if (n != 18 && n != 15) {
-		import_row_fail(r, a, "身份证号“%s”应为 18 位（或 15 位旧号码）", s);
+		import_row_fail(&r->rec, a, "身份证号“%s”应为 18 位（或 15 位旧号码）", s);
 		return;
 	}
 	if (valid_id_card(up, "id_card", &e)) {
-		import_row_fail(r, a, "%s（%s）", e.message, s);
+		import_row_fail(&r->rec, a, "%s（%s）", e.message, s);
 		return;
 	}
 	memcpy(r->id18, up, 19);
@@ -302,7 +303,7 @@ static const char *parse_code(struct import_row *r, struct arena *a, enum import
 		return NULL;
 	const char *code = code_lookup(import_columns[c].table, s);
 	if (!code)
-		import_row_fail(r, a, "%s“%s”不在代码表中，请从下拉列表中选择",
+		import_row_fail(&r->rec, a, "%s“%s”不在代码表中，请从下拉列表中选择",
 		                import_columns[c].title, s);
 	return code;
 }
@@ -312,20 +313,20 @@ static void parse_joined(struct import_row *r, struct arena *a, const char *s, c
 	char d[11];
 	struct err e;
 	if (!*s) {
-		import_row_fail(r, a, "请填写入会日期");
+		import_row_fail(&r->rec, a, "请填写入会日期");
 		return;
 	}
 	if (import_date(s, d) || valid_date(d, "joined_on", &e)) {
-		import_row_fail(r, a, "入会日期“%s”不是有效的日期（格式如 2020-05-01）", s);
+		import_row_fail(&r->rec, a, "入会日期“%s”不是有效的日期（格式如 2020-05-01）", s);
 		return;
 	}
 	char birth[11];
 	if (strcmp(d, today) > 0)
-		import_row_fail(r, a, "入会日期 %s 晚于今天", d);
+		import_row_fail(&r->rec, a, "入会日期 %s 晚于今天", d);
 	if (r->id_ok) {
 		id_card_birth(r->id18, birth);
 		if (strcmp(d, birth) < 0)
-			import_row_fail(r, a, "入会日期 %s 早于出生日期 %s", d, birth);
+			import_row_fail(&r->rec, a, "入会日期 %s 早于出生日期 %s", d, birth);
 	}
 	r->in.joined_on = arena_strdup(a, d);
 }
@@ -335,7 +336,7 @@ static void parse_org(struct import_row *r, struct arena *a, const char *s, int6
 	r->org_text = s;
 	if (!*s) {
 		if (default_org <= 0)
-			import_row_fail(r, a, "请填写所属工会编号");
+			import_row_fail(&r->rec, a, "请填写所属工会编号");
 		r->in.org_id = default_org;
 		return;
 	}
@@ -345,7 +346,7 @@ static void parse_org(struct import_row *r, struct arena *a, const char *s, int6
 	if (end != s && !strcmp(end, ".0"))
 		end += 2;
 	if (*end || v <= 0 || strspn(s, "0123456789.") != strlen(s)) {
-		import_row_fail(r, a, "所属工会编号“%s”应为数字", s);
+		import_row_fail(&r->rec, a, "所属工会编号“%s”应为数字", s);
 		return;
 	}
 	r->in.org_id = v;
@@ -355,40 +356,42 @@ int import_row_parse(const struct import_header *h, const struct table_row *row,
                      int64_t default_org, const char *today, struct arena *a,
                      struct import_row *out)
 {
+	struct import_rec rec = out->rec;
 	memset(out, 0, sizeof(*out));
+	out->rec = (struct import_rec){.line = rec.line, .ncells = rec.ncells, .cells = rec.cells};
 	struct import_row *r = out;
-	const char *name = cell(h, row, IC_NAME, a);
+	const char *name = import_cell(h, row, IC_NAME, a);
 	if (!*name)
-		import_row_fail(r, a, "请填写姓名");
-	else if (chars(name) > 30)
-		import_row_fail(r, a, "姓名过长（最多 30 个字）");
+		import_row_fail(&r->rec, a, "请填写姓名");
+	else if (import_chars(name) > 30)
+		import_row_fail(&r->rec, a, "姓名过长（最多 30 个字）");
 	r->in.name = name;
-	parse_id(r, a, cell(h, row, IC_ID_CARD, a));
+	parse_id(r, a, import_cell(h, row, IC_ID_CARD, a));
 	r->in.id_card = r->id_ok ? r->id18 : NULL;
-	const char *phone = cell(h, row, IC_PHONE, a);
+	const char *phone = import_cell(h, row, IC_PHONE, a);
 	struct err e;
 	if (*phone && valid_phone(phone, "phone", &e))
-		import_row_fail(r, a, "%s（%s）", e.message, phone);
+		import_row_fail(&r->rec, a, "%s（%s）", e.message, phone);
 	r->in.phone = *phone ? phone : NULL;
-	r->in.ethnicity = parse_code(r, a, IC_ETHNICITY, cell(h, row, IC_ETHNICITY, a));
-	r->in.political = parse_code(r, a, IC_POLITICAL, cell(h, row, IC_POLITICAL, a));
-	r->in.education = parse_code(r, a, IC_EDUCATION, cell(h, row, IC_EDUCATION, a));
-	r->in.hukou = parse_code(r, a, IC_HUKOU, cell(h, row, IC_HUKOU, a));
-	r->in.employment = parse_code(r, a, IC_EMPLOYMENT, cell(h, row, IC_EMPLOYMENT, a));
-	const char *flex = parse_code(r, a, IC_FLEXIBLE, cell(h, row, IC_FLEXIBLE, a));
+	r->in.ethnicity = parse_code(r, a, IC_ETHNICITY, import_cell(h, row, IC_ETHNICITY, a));
+	r->in.political = parse_code(r, a, IC_POLITICAL, import_cell(h, row, IC_POLITICAL, a));
+	r->in.education = parse_code(r, a, IC_EDUCATION, import_cell(h, row, IC_EDUCATION, a));
+	r->in.hukou = parse_code(r, a, IC_HUKOU, import_cell(h, row, IC_HUKOU, a));
+	r->in.employment = parse_code(r, a, IC_EMPLOYMENT, import_cell(h, row, IC_EMPLOYMENT, a));
+	const char *flex = parse_code(r, a, IC_FLEXIBLE, import_cell(h, row, IC_FLEXIBLE, a));
 	/* blank 灵活就业 follows 就业状态; 农业户籍 is what marks a 农民工 */
 	r->in.flexible =
 	    flex ? !strcmp(flex, "1") : r->in.employment && !strcmp(r->in.employment, "flexible");
 	r->in.migrant = r->in.hukou && !strcmp(r->in.hukou, "rural");
-	const char *employer = cell(h, row, IC_EMPLOYER, a);
-	if (chars(employer) > 100)
-		import_row_fail(r, a, "工作单位过长（最多 100 个字）");
+	const char *employer = import_cell(h, row, IC_EMPLOYER, a);
+	if (import_chars(employer) > 100)
+		import_row_fail(&r->rec, a, "工作单位过长（最多 100 个字）");
 	r->in.employer = *employer ? employer : NULL;
-	parse_joined(r, a, cell(h, row, IC_JOINED_ON, a), today);
-	parse_org(r, a, cell(h, row, IC_ORG, a), default_org);
+	parse_joined(r, a, import_cell(h, row, IC_JOINED_ON, a), today);
+	parse_org(r, a, import_cell(h, row, IC_ORG, a), default_org);
 	/* the single-member rules have the last word, so a file can never file
 	 * what the form would refuse */
-	if (r->nwhy == 0 && member_validate(&r->in, &e))
-		import_row_fail(r, a, "%s", e.message);
-	return r->nwhy;
+	if (r->rec.nwhy == 0 && member_validate(&r->in, &e))
+		import_row_fail(&r->rec, a, "%s", e.message);
+	return r->rec.nwhy;
 }

@@ -14,6 +14,7 @@
 #include "core/jobs.h"
 #include "core/log.h"
 #include "import_job.h"
+#include "import_kind.h"
 #include "keys.h"
 
 struct task {
@@ -21,8 +22,8 @@ struct task {
 	int commit;
 	struct crypto_keys keys; /* a copy: keys_unload() at shutdown wipes the global ones */
 	atomic_llong done;
-	atomic_int cancel; /* 1: cancelled by a cadre or a changed row; 2: shutting down */
-	struct task *next; /* the registry of tasks running in this process */
+	atomic_int cancel;  /* 1: cancelled by a cadre or a changed row; 2: shutting down */
+	struct task *next;  /* the registry of tasks running in this process */
 	const char *report; /* while committing: the validation's report, kept when done */
 };
 
@@ -39,7 +40,7 @@ int import_job_get(struct db *d, struct err *e, struct arena *a, int64_t id,
 	if (db_query(d, e,
 	             "SELECT j.id, j.org_id, COALESCE(j.account_id, 0), j.total_rows, j.good_rows, "
 	             "j.bad_rows, j.done_rows, j.created_at, j.updated_at, j.status, j.message, "
-	             "j.file_name, j.file_path, COALESCE(j.report_path, ''), o.path "
+	             "j.file_name, j.file_path, COALESCE(j.report_path, ''), o.path, j.kind "
 	             "FROM import_jobs j JOIN orgs o ON o.id = j.org_id WHERE j.id = $1",
 	             DB_ARGS(DB_INT(id)), &rs))
 		return -1;
@@ -51,8 +52,9 @@ int import_job_get(struct db *d, struct err *e, struct arena *a, int64_t id,
 		for (int i = 0; i < 9; i++)
 			*ints[i] = db_col_int(rs, i);
 		const char **strs[] = {&out->status,    &out->message,     &out->file_name,
-		                       &out->file_path, &out->report_path, &out->org_path};
-		for (int i = 0; i < 6; i++)
+		                       &out->file_path, &out->report_path, &out->org_path,
+		                       &out->kind};
+		for (int i = 0; i < 7; i++)
 			*strs[i] = arena_strdup(a, db_col_text(rs, 9 + i));
 	}
 	db_rows_close(rs);
@@ -186,7 +188,8 @@ static int finish_row(struct db *d, struct err *e, int64_t id, const char *from,
 	               changed);
 }
 
-static void run_validate(struct db *d, struct task *t, const struct import_job_row *j)
+static void run_validate(struct db *d, struct task *t, const struct import_job_row *j,
+                         const struct import_kind *k)
 {
 	/* beside the upload, named after it */
 	char report[1024];
@@ -194,7 +197,8 @@ static void run_validate(struct db *d, struct task *t, const struct import_job_r
 	if (stem > 7 && !strcmp(j->file_path + stem - 7, ".upload"))
 		stem -= 7;
 	snprintf(report, sizeof(report), "%.*s-report.xlsx", (int)stem, j->file_path);
-	struct import_opts o = {.path = j->file_path,
+	struct import_opts o = {.kind = k,
+	                        .path = j->file_path,
 	                        .default_org = j->org_id,
 	                        .account_id = j->account_id,
 	                        .keys = &t->keys,
@@ -246,7 +250,7 @@ static int finish_commit(void *ctx, struct db *d, struct err *e, const struct im
 		struct audit_row row = {
 		    .account_id = j.account_id,
 		    .org_id = j.org_id,
-		    .action = "members.import",
+		    .action = arena_printf(&a, "%s.import", j.kind),
 		    .target = arena_printf(&a, "import:%lld", (long long)t->id),
 		    .fields = audit_fields(&a, "file", j.file_name, "rows",
 		                           arena_printf(&a, "%lld", (long long)c->good), NULL),
@@ -260,11 +264,13 @@ static int finish_commit(void *ctx, struct db *d, struct err *e, const struct im
 	return rc;
 }
 
-static void run_commit(struct db *d, struct task *t, const struct import_job_row *j)
+static void run_commit(struct db *d, struct task *t, const struct import_job_row *j,
+                       const struct import_kind *k)
 {
 	char rid[40];
 	snprintf(rid, sizeof(rid), "import:%lld", (long long)t->id);
-	struct import_opts o = {.path = j->file_path,
+	struct import_opts o = {.kind = k,
+	                        .path = j->file_path,
 	                        .default_org = j->org_id,
 	                        .account_id = j->account_id,
 	                        .keys = &t->keys,
@@ -278,7 +284,8 @@ static void run_commit(struct db *d, struct task *t, const struct import_job_row
 	struct err e = {0};
 	t->report = *j->report_path ? j->report_path : NULL;
 	if (import_commit(d, &e, &o, &c) == 0) {
-		log_info("import %lld: %lld members filed", (long long)t->id, (long long)c.good);
+		log_info("import %lld: %lld %s rows filed", (long long)t->id, (long long)c.good,
+		         k->name);
 		unlink(j->file_path);
 		return;
 	}
@@ -304,12 +311,14 @@ static void task_run(struct db *d, void *arg)
 	arena_init(&a);
 	if (import_job_get(d, &e, &a, t->id, &j)) {
 		log_error("import %lld: %s", (long long)t->id, e.message);
+	} else if (!import_kind_named(j.kind)) {
+		log_error("import %lld: unknown kind %s", (long long)t->id, j.kind);
 	} else if (!strcmp(j.status, t->commit ? "committing" : "validating")) {
 		set_registered(t, 1);
 		if (t->commit)
-			run_commit(d, t, &j);
+			run_commit(d, t, &j, import_kind_named(j.kind));
 		else
-			run_validate(d, t, &j);
+			run_validate(d, t, &j, import_kind_named(j.kind));
 		set_registered(t, 0);
 	}
 	arena_release(&a);

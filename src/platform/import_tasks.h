@@ -1,4 +1,4 @@
-/* The server's member imports: the import_jobs rows and the background
+/* The server's imports, of every kind (import_kind.h): the import_jobs rows and the background
  * tasks (core/jobs.h) that validate and commit them. A row is the truth
  * about a job; a task that runs in this process also keeps its progress in
  * memory, so a poll sees it even while a commit holds SQLite's write lock
@@ -18,7 +18,7 @@
 struct import_job_row {
 	int64_t id, org_id, account_id;
 	int64_t total_rows, good_rows, bad_rows, done_rows, created_at, updated_at;
-	const char *status, *message, *file_name, *file_path, *report_path, *org_path;
+	const char *kind, *status, *message, *file_name, *file_path, *report_path, *org_path;
 };
 
 /* Loads job id with its org's path (strings in a); ERR_NOT_FOUND when none. */

@@ -159,8 +159,9 @@ int org_record_get(struct db *d, struct err *e, struct arena *a, int64_t id, str
 	        "SELECT industry, unit_type, address, founded_on, chair_name, chair_phone_enc, "
 	        "contact_name, contact_phone_enc, legal_code, staff_count, female_count, "
 	        "migrant_count, version, created_at, updated_at, "
-	        "(SELECT n FROM org_stats WHERE org_id = orgs.id AND dim = 'total' AND key = '') "
-	        "FROM orgs WHERE id = $1",
+	        "(SELECT n FROM org_stats WHERE org_id = orgs.id AND dim = 'total' AND key = ''), "
+	        "(SELECT status FROM legal_certificates WHERE org_id = orgs.id "
+	        "ORDER BY id DESC LIMIT 1) FROM orgs WHERE id = $1",
 	        DB_ARGS(DB_INT(id)), &rs))
 		return -1;
 	int rc = db_step(rs, e);
@@ -182,6 +183,7 @@ int org_record_get(struct db *d, struct err *e, struct arena *a, int64_t id, str
 		out->created_at = db_col_int(rs, 13);
 		out->updated_at = db_col_int(rs, 14);
 		out->member_count = db_col_null(rs, 15) ? 0 : db_col_int(rs, 15);
+		out->legal_status = col(rs, 16, a);
 	}
 	db_rows_close(rs);
 	if (rc < 0)

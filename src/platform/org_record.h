@@ -34,6 +34,7 @@ struct org_record {
 	const char *industry, *unit_type, *address, *founded_on;
 	const char *chair_name, *chair_phone, *contact_name, *contact_phone; /* decrypted */
 	const char *legal_code;
+	const char *legal_status; /* the latest certificate's: valid, replaced, cancelled; or NULL */
 	int64_t staff_count, female_count, migrant_count; /* -1 when unknown */
 	int64_t version, member_count, created_at, updated_at;
 	int nemployers;

@@ -151,6 +151,7 @@ for (const db of dbKinds()) {
       assert.equal(v.valid, false)
       assert.equal(v.status_name, '已注销')
       assert.equal((await download(srv, base, `/orgs/${union}/certificate.pdf`)).status, 404)
+      assert.equal((await base.get(`/orgs/${union}`)).body.legal_status, 'cancelled')
     })
   })
 }

@@ -2,7 +2,8 @@
  * SQLite file migrated with the real schema and seeded with the demo
  * unions: every reason a row can be refused for, the error report read
  * back with the XLSX reader, the commit's members and statistics, and a
- * commit that finds the data changed since validation writing nothing. */
+ * commit that finds the data changed since validation writing nothing.
+ * Then the same passes over a file of base unions. */
 #include "unit.h"
 
 #include <unistd.h>
@@ -10,7 +11,9 @@
 #include "core/db.h"
 #include "core/migrate.h"
 #include "core/table_read.h"
+#include "core/validate.h"
 #include "platform/import_job.h"
+#include "platform/import_kind.h"
 #include "platform/import_row.h"
 #include "platform/keys.h"
 #include "platform/member.h"
@@ -326,6 +329,72 @@ static void test_file_errors(void **state)
 	assert_int_equal(access(f->report, F_OK) == 0 && c.has_report, 0);
 }
 
+/* Base unions: a 联合基层工会 of two rows made as one union, and the rows
+ * refused for an employer named twice, one that has a union, and an upper
+ * union that is a base union. */
+static void test_orgs(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	char a[19], b[19], c[19];
+	credit_code_make("91", "610103", "QA000001", a);
+	credit_code_make("91", "610103", "QA000002", b);
+	credit_code_make("91", "610103", "QA000003", c);
+	int64_t county;
+	OK(org_find_seed(f->d, &e, "div:610103", &county));
+	FILE *out = fopen(f->csv, "w");
+	assert_non_null(out);
+	fprintf(out, "基层工会名册\n");
+	fprintf(out, "工会名称,工会类型,单位名称,统一社会信用代码,职工人数,上级工会编号\n");
+	fprintf(out, "单元甲工会,单独基层工会,单元甲,%s,10,\n", a);
+	fprintf(out, "单元联合工会,联合基层工会,单元乙,%s,20,\n", b);
+	fprintf(out, "单元联合工会,联合基层工会,单元丙,%s,5,\n", c);
+	fprintf(out, "单元丁工会,,单元丁,%s,,\n", a);
+	fprintf(out, "长安工会,,西安长安精密仪器有限公司,91610103MA6TX1A274,,\n");
+	fprintf(out, "单元戊工会,,单元戊,%s,,%lld\n", c, (long long)f->base);
+	fclose(out);
+	struct import_opts o = opts(f);
+	o.kind = &import_orgs_kind;
+	o.default_org = county;
+	struct import_counts n;
+	int64_t orgs = count(f->d, "SELECT COUNT(*) FROM orgs");
+	OK(import_validate(f->d, &e, &o, &n));
+	assert_int_equal(n.total, 6);
+	assert_int_equal(n.good, 3);
+	assert_int_equal(n.units, 2);
+	assert_true(n.has_report);
+	struct table_reader *t;
+	struct table_row row;
+	OK(table_open(f->report, &t, &e));
+	assert_int_equal(table_next(t, &row, &e), 1);
+	static const char *const why[] = {"与第 3 行是同一单位",
+	                                  "已建有工会“西安长安精密仪器有限公司工会”", "是基层工会"};
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(table_next(t, &row, &e), 1);
+		if (!strstr(row.cells[row.n - 1], why[i]))
+			fail_msg("\"%s\" lacks \"%s\"", row.cells[row.n - 1], why[i]);
+	}
+	table_close(t);
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM orgs"), orgs);
+
+	o.report_path = NULL;
+	o.expect_good = n.good;
+	o.expect_total = n.total;
+	OK(import_commit(f->d, &e, &o, &n));
+	assert_int_equal(n.units, 2);
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM orgs"), orgs + 2);
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM orgs o JOIN org_employers m ON "
+	                             "m.org_id = o.id WHERE o.name = '单元联合工会' AND "
+	                             "o.type = 'joint' AND o.staff_count = 25"),
+	                 2);
+
+	/* again: every employer has its union, nothing is left to import */
+	o.expect_good = -1;
+	assert_int_equal(import_commit(f->d, &e, &o, &n), -1);
+	assert_string_equal(e.slug, "nothing_to_import");
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM orgs"), orgs + 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_validate_and_commit),
 	    cmocka_unit_test(test_filed_since_validation),
 	    cmocka_unit_test(test_file_errors),
+	    cmocka_unit_test(test_orgs),
 	};
 	db_global_init();
 	return cmocka_run_group_tests(tests, setup, teardown);

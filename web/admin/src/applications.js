@@ -6,6 +6,7 @@ import { reactive } from 'vue'
 import { api, withQuery } from '@common/api.js'
 import { codeName } from '@common/codes.js'
 import { formatDate } from '@common/format.js'
+import { isLegalType, legalRows } from './legal.js'
 
 export const STATES = {
   pending: '待审批',
@@ -148,6 +149,7 @@ function establishRows(form, divisions) {
  */
 export function formRows(type, form, { divisions = null } = {}) {
   if (type === 'establish') return establishRows(form, divisions)
+  if (isLegalType(type)) return legalRows(type, form)
   const f = { ...(form || {}) }
   if (f.division_code && !f.division_name && divisions && divisions.has(String(f.division_code))) {
     f.division_name = divisions.get(String(f.division_code))

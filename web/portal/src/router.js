@@ -74,6 +74,13 @@ const routes = [
     component: () => import('./pages/CardVerify.vue'),
     meta: { title: '会员证核验' },
   },
+  // Public: the QR code on a 工会法人资格证书 opens this page (certificate.pdf → /cert?no=…).
+  {
+    path: '/cert',
+    name: 'cert-verify',
+    component: () => import('./pages/CertVerify.vue'),
+    meta: { title: '法人资格证书核验' },
+  },
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
