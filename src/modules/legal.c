@@ -668,6 +668,26 @@ static const char *matter_of(const char *type)
 	                                        : "注销";
 }
 
+/* What the form asks for, in a sentence for the printed 事项说明. */
+static const char *details_of(struct arena *a, const char *type, json_t *form)
+{
+	if (!strcmp(type, "legal_change")) {
+		const char *out = arena_printf(a, "%s起", fstr(form, "changed_on"));
+		if (fstr(form, "name"))
+			out = arena_printf(a, "%s名称变更为“%s”；", out, fstr(form, "name"));
+		if (fstr(form, "address"))
+			out = arena_printf(a, "%s住所变更为“%s”；", out, fstr(form, "address"));
+		if (fstr(form, "representative"))
+			out = arena_printf(a, "%s法定代表人变更为%s；", out,
+			                   fstr(form, "representative"));
+		return out;
+	}
+	if (!strcmp(type, "legal_cancel"))
+		return arena_printf(a, "%s。经费、资产、债权债务已清理完毕。",
+		                    fstr(form, "reason") ? fstr(form, "reason") : "");
+	return fstr(form, "reason");
+}
+
 /* The 登记申请表 of a legal-person application, filled from its form and
  * the union's record, for the applicant and the registrar to print. */
 static int application_form_pdf(struct req *r)
@@ -719,6 +739,10 @@ static int application_form_pdf(struct req *r)
 	    .funding = fstr(form, "funding"),
 	    .matter = matter_of(app.type->code),
 	    .applied = applied,
+	    .approval_doc = fstr(form, "approval_doc"),
+	    .term_from = fstr(form, "term_from"),
+	    .term_to = fstr(form, "term_to"),
+	    .details = details_of(&r->arena, app.type->code, form),
 	};
 	/* the strings above point into form until the PDF is made */
 	struct pdf *p = legal_pdf_application(server_config(r->srv)->pdf_font, &la, &r->err);

@@ -81,11 +81,16 @@ struct pdf *legal_pdf_application(const char *font_path, const struct legal_appl
 	pdf_char_space(p, 0);
 	pdf_bold(p, 0);
 
-	char id[32] = "", founded[32], applied[32], members[64] = "";
+	char id[32] = "", founded[32], applied[32], members[64] = "", from[32], to[32],
+	     term[80] = "";
 	if (a->chair_id_card && *a->chair_id_card)
 		mask_id_card(a->chair_id_card, id);
 	if (a->member_count && *a->member_count)
 		snprintf(members, sizeof(members), "%.40s 人", a->member_count);
+
+	if (a->term_from && a->term_to)
+		snprintf(term, sizeof(term), "%s 至 %s", cn_date(a->term_from, from),
+		         cn_date(a->term_to, to));
 
 	static const char *const matters[] = {"登记", "变更", "换领", "补领", "注销"};
 	char matter[128] = "";
@@ -106,10 +111,12 @@ struct pdf *legal_pdf_application(const char *font_path, const struct legal_appl
 	    {"单位统一社会\n信用代码", a->employer_credit_code, NULL, NULL, 0, NULL},
 	    {"上级工会", a->parent_name, NULL, NULL, 0, NULL},
 	    {"经费来源", a->funding, NULL, NULL, 0, NULL},
+	    {"上级工会\n批复文号", a->approval_doc, "任　　期", *term ? term : NULL, 0, NULL},
 	    {"申请事项", matter, NULL, NULL, 0, NULL},
+	    {"事项说明", a->details, NULL, NULL, 0, NULL},
 	    {"申请日期", cn_date(a->applied, applied), NULL, NULL, 0, NULL},
-	    {"申请单位\n意　　见", NULL, NULL, NULL, 128, "申请单位（盖章）　\n年　　月　　日　"},
-	    {"上级工会\n审查意见", NULL, NULL, NULL, 128, "上级工会（盖章）　\n年　　月　　日　"},
+	    {"申请单位\n意　　见", NULL, NULL, NULL, 104, "申请单位（盖章）　\n年　　月　　日　"},
+	    {"上级工会\n审查意见", NULL, NULL, NULL, 104, "上级工会（盖章）　\n年　　月　　日　"},
 	};
 	struct pdf_table t = {.x = 45,
 	                      .top = H - 108,

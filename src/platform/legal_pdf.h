@@ -23,8 +23,11 @@ struct legal_application {
 	const char *founded;              /* 成立日期 */
 	const char *parent_name;          /* 上级工会 */
 	const char *funding;              /* 经费来源 */
-	const char *matter;  /* 登记, 变更, 换领, 补领 or 注销: that box is ticked */
-	const char *applied; /* 申请日期 */
+	const char *matter;       /* 登记, 变更, 换领, 补领 or 注销: that box is ticked */
+	const char *applied;      /* 申请日期 */
+	const char *approval_doc; /* 上级工会批复文号 */
+	const char *term_from, *term_to; /* 任期 */
+	const char *details; /* 事项说明: what changes, why a reissue or cancellation */
 };
 
 struct legal_certificate {

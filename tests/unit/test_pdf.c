@@ -178,6 +178,10 @@ static void test_application(void **state)
 	    .founded = "2015-06-01",
 	    .parent_name = "西安市雁塔区总工会",
 	    .funding = "单位按全部职工工资总额2%拨缴的工会经费、会员会费",
+	    .approval_doc = "雁工发〔2024〕8号",
+	    .term_from = "2024-01-01",
+	    .term_to = "2028-12-31",
+	    .details = "换届后首次登记",
 	    .matter = "登记",
 	    .applied = "2024-03-01",
 	};
@@ -199,6 +203,9 @@ static void test_application(void **state)
 		assert_non_null(strstr(t, "6101**********2718"));
 		assert_null(strstr(t, "610113198503152718")); /* only masked on paper */
 		assert_non_null(strstr(t, "2015年6月1日"));
+		assert_non_null(strstr(t, "雁工发〔2024〕8号"));
+		assert_non_null(strstr(t, "2028年12月31日"));
+		assert_non_null(strstr(t, "换届后首次登记"));
 		free(t);
 	}
 	raster(path);
