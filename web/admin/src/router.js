@@ -53,9 +53,17 @@ const routes = [
         meta: { title: '组织统计', perm: 'orgs.read' },
       },
       {
+        path: 'orgs/import',
+        name: 'org-import',
+        component: () => import('./pages/Import.vue'),
+        props: { kind: 'orgs' },
+        meta: { title: '工会导入', perm: 'orgs.write' },
+      },
+      {
         path: 'members/import',
         name: 'member-import',
-        component: () => import('./pages/MemberImport.vue'),
+        component: () => import('./pages/Import.vue'),
+        props: { kind: 'members' },
         meta: { title: '会员导入', perm: 'members.import' },
       },
       {
