@@ -1,13 +1,9 @@
 #include "modules.h"
 
 const struct module *const modules[] = {
-    &system_module,   &orgs_module,
-    &auth_module,     &accounts_module,
-    &apikeys_module,  &audit_module,
-    &members_module,  &imports_module,
-    &exports_module,  &applications_module,
-    &messages_module, &attachments_module,
-    &legal_module,    NULL,
+    &system_module,   &orgs_module,        &auth_module,    &accounts_module,  &apikeys_module,
+    &audit_module,    &members_module,     &imports_module, &exports_module,   &applications_module,
+    &messages_module, &attachments_module, &legal_module,   &establish_module, NULL,
 };
 
 const struct appl_type *const appl_types[] = {

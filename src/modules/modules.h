@@ -20,6 +20,7 @@ extern const struct module applications_module;
 extern const struct module messages_module;
 extern const struct module attachments_module;
 extern const struct module legal_module;
+extern const struct module establish_module;
 
 /* The application types on the approvals engine, NULL-terminated. */
 struct appl_type;

@@ -9,10 +9,13 @@
 #include <time.h>
 
 #include "core/crypto.h"
+#include "core/req.h"
 #include "core/validate.h"
 #include "modules.h"
+#include "platform/access.h"
 #include "platform/account.h"
 #include "platform/approval.h"
+#include "platform/codes.h"
 #include "platform/divisions.h"
 #include "platform/keys.h"
 #include "platform/org.h"
@@ -71,6 +74,29 @@ static const char *const form_strings[][2] = {
 };
 
 static const char *const form_counts[] = {"staff_count", "female_count", "migrant_count"};
+
+/* 建会 by industry: settings "establish.route.<section>" name the union
+ * (an industry union) that takes the employers of a GB/T 4754 section
+ * instead of the county union. */
+#define ROUTE_PREFIX "establish.route."
+
+static int route_of(struct db *d, struct err *e, const char *industry, int64_t *org_id)
+{
+	char name[32];
+	snprintf(name, sizeof(name), ROUTE_PREFIX "%.2s", industry);
+	*org_id = 0;
+	struct db_rows *rs;
+	if (db_query(d, e,
+	             "SELECT o.id FROM settings s JOIN orgs o ON o.id = CAST(s.value AS BIGINT) "
+	             "WHERE s.name = $1 AND o.status = 'active'",
+	             DB_ARGS(DB_TEXT(name)), &rs))
+		return -1;
+	int rc = db_step(rs, e);
+	if (rc == 1)
+		*org_id = db_col_int(rs, 0);
+	db_rows_close(rs);
+	return rc < 0 ? -1 : 0;
+}
 
 /* Phones are personal data: the form keeps them SM4-sealed (key_enc) and
  * shows them masked (key). A masked value sent back with a resubmission
@@ -185,14 +211,23 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 	if (!dv)
 		return err_set(c->e, ERR_INVALID, NULL, "division_code", "请选择单位所在的区县");
 	char seed[16];
-	int64_t county = 0;
+	int64_t county = 0, industry_union = 0;
 	struct org o;
-	snprintf(seed, sizeof(seed), "div:%s", dv->code);
-	if (org_find_seed(c->d, c->e, seed, &county) || !county ||
-	    org_get(c->d, c->e, c->a, county, &o))
-		return county ? -1
-		              : err_set(c->e, ERR_UNPROCESSABLE, "no_county_union", "division_code",
-		                        "%s还没有开通网上建会", dv->name);
+	/* an industry the province has given to an industry union goes there */
+	if (fstr(clean, "industry") &&
+	    route_of(c->d, c->e, fstr(clean, "industry"), &industry_union))
+		return -1;
+	if (industry_union) {
+		if (org_get(c->d, c->e, c->a, industry_union, &o))
+			return -1;
+	} else {
+		snprintf(seed, sizeof(seed), "div:%s", dv->code);
+		if (org_find_seed(c->d, c->e, seed, &county) || !county ||
+		    org_get(c->d, c->e, c->a, county, &o))
+			return county ? -1
+			              : err_set(c->e, ERR_UNPROCESSABLE, "no_county_union",
+			                        "division_code", "%s还没有开通网上建会", dv->name);
+	}
 	json_object_set_new(clean, "target_org_id", json_integer(o.id));
 	json_object_set_new(clean, "target_org_name", json_string(o.name));
 	*summary = arena_printf(c->a, "%s申请建立%s", employer, fstr(clean, "union_name"));
@@ -262,3 +297,88 @@ const struct appl_type establish_application = {
     .route = establish_route,
     .approve = establish_approve,
 };
+
+/* ---- where 建会 goes, by industry ---- */
+
+static int get_routes(struct req *r);
+static int put_routes(struct req *r);
+
+static const struct route routes[] = {
+    {"GET", "/api/v1/establish/routes", get_routes, NULL, ROUTE_SELF},
+    {"PUT", "/api/v1/establish/routes", put_routes, "orgs.write", 0},
+};
+
+const struct module establish_module = {"establish", ROUTES(routes)};
+
+static int get_routes(struct req *r)
+{
+	struct db_rows *rs;
+	if (db_query(r->db, &r->err,
+	             "SELECT substr(s.name, $1), o.id, o.name FROM settings s "
+	             "JOIN orgs o ON o.id = CAST(s.value AS BIGINT) "
+	             "WHERE s.name >= $2 AND s.name < $3 ORDER BY s.name",
+	             DB_ARGS(DB_INT((int64_t)strlen(ROUTE_PREFIX) + 1), DB_TEXT(ROUTE_PREFIX),
+	                     DB_TEXT("establish.route/")),
+	             &rs))
+		return -1;
+	struct jw *w = req_json(r);
+	jw_obj(w);
+	jw_key(w, "routes");
+	jw_arr(w);
+	int rc;
+	while ((rc = db_step(rs, &r->err)) == 1) {
+		jw_obj(w);
+		jw_kstr(w, "industry", db_col_text(rs, 0));
+		jw_kint(w, "org_id", db_col_int(rs, 1));
+		jw_kstr(w, "org_name", db_col_text(rs, 2));
+		jw_obj_end(w);
+	}
+	db_rows_close(rs);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Replaces the whole list; each union must be in the caller's scope. */
+static int put_routes(struct req *r)
+{
+	if (req_body_object(r))
+		return -1;
+	json_t *list = json_object_get(r->json, "routes");
+	if (!json_is_array(list) || json_array_size(list) > 40)
+		return req_fail(r, ERR_INVALID, "routes", "请提供行业与受理工会的对应表");
+	if (db_exec(r->db, &r->err, "DELETE FROM settings WHERE name >= $1 AND name < $2",
+	            DB_ARGS(DB_TEXT(ROUTE_PREFIX), DB_TEXT("establish.route/")), NULL))
+		return -1;
+	size_t i;
+	json_t *it;
+	json_array_foreach(list, i, it)
+	{
+		const char *industry = json_string_value(json_object_get(it, "industry"));
+		int64_t id = json_integer_value(json_object_get(it, "org_id"));
+		struct org o;
+		if (!industry || !code_name("industry", industry))
+			return req_fail(r, ERR_INVALID, "routes", "第 %zu 项的行业不正确", i + 1);
+		if (id <= 0 || org_get(r->db, &r->err, &r->arena, id, &o) ||
+		    !access_visible(r, o.path)) {
+			err_clear(&r->err);
+			return req_fail(r, ERR_INVALID, "routes",
+			                "第 %zu 项的受理工会不存在或不在您的管理范围内", i + 1);
+		}
+		if (!strcmp(o.level, "base") || strcmp(o.status, "active"))
+			return req_fail(r, ERR_INVALID, "routes", "%s不能受理建会申请", o.name);
+		char name[32], value[24];
+		snprintf(name, sizeof(name), ROUTE_PREFIX "%s", industry);
+		snprintf(value, sizeof(value), "%lld", (long long)id);
+		if (db_exec(r->db, &r->err,
+		            "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)",
+		            DB_ARGS(DB_TEXT(name), DB_TEXT(value), DB_INT((int64_t)time(NULL))),
+		            NULL)) {
+			if (r->err.code == ERR_CONFLICT)
+				return req_fail(r, ERR_INVALID, "routes", "行业 %s 重复", industry);
+			return -1;
+		}
+	}
+	req_audit(r, "establish.routes", "settings:establish.route", NULL);
+	return get_routes(r);
+}

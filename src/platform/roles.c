@@ -10,7 +10,7 @@ const struct perm_info perm_catalog[] = {
     {"members.write", "维护会员", "会员管理"},
     {"members.reveal_id", "查看完整身份证号", "会员管理"},
     {"members.import", "批量导入会员", "会员管理"},
-    {"applications.review", "审批入会、转会与会籍申请", "审批"},
+    {"applications.review", "审批申请", "审批"},
     {"calendar.manage", "维护节假日安排", "审批"},
     {"hardship.read", "查看困难职工档案", "帮扶救助"},
     {"hardship.review", "审核帮扶申请", "帮扶救助"},

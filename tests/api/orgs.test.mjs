@@ -225,6 +225,32 @@ for (const db of dbKinds()) {
       assert.ok((await w.client.get('/me/messages')).body.items[0].body.includes('已成立'))
     })
 
+    test('建会 of an industry the province gave to an industry union goes to that union', async () => {
+      const root = (await province.get('/orgs/roots')).body.items[0]
+      const energy = (await province.get(`/orgs/${root.id}/children`)).body.items.find((c) => c.name === '陕西省能源化学地质工会')
+      const outside = await xian.request('PUT', '/establish/routes', { routes: [{ industry: 'B', org_id: energy.id }] })
+      assert.equal(outside.status, 400, 'a 西安 cadre cannot hand an industry to a provincial union')
+      const bad = await province.request('PUT', '/establish/routes', { routes: [{ industry: 'Z', org_id: energy.id }] })
+      assert.equal(bad.status, 400)
+      const put = await province.request('PUT', '/establish/routes', { routes: [{ industry: 'B', org_id: energy.id }] })
+      assert.equal(put.status, 200, JSON.stringify(put.body))
+      assert.deepEqual(put.body.routes, [{ industry: 'B', org_id: energy.id, org_name: '陕西省能源化学地质工会' }])
+      const w = await registerWorker(srv)
+      const res = await w.client.post('/applications', {
+        type: 'establish',
+        employer_name: '西安某煤业有限公司',
+        employer_credit_code: '91610113MA6TY09K0A',
+        division_code: '610113',
+        industry: 'B',
+        staff_count: 80,
+        chair_name: '李矿长',
+      })
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+      assert.equal(res.body.org_name, '陕西省能源化学地质工会')
+      assert.deepEqual((await w.client.get('/establish/routes')).body.routes.map((r) => r.industry), ['B'])
+      await province.request('PUT', '/establish/routes', { routes: [] })
+    })
+
     test('statistics of the unions of a subtree', async () => {
       const s = (await xian.get(`/orgs/stats?org_id=${o.xian}`)).body
       assert.ok(s.by_level.base >= 5)

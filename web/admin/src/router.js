@@ -85,6 +85,12 @@ const routes = [
         meta: { title: '接口密钥', perm: 'apikeys.manage' },
       },
       {
+        path: 'establish-routes',
+        name: 'establish-routes',
+        component: () => import('./pages/EstablishRoutes.vue'),
+        meta: { title: '建会受理设置', perm: 'orgs.write' },
+      },
+      {
         path: 'holidays',
         name: 'holidays',
         component: () => import('./pages/Holidays.vue'),
