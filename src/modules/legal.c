@@ -521,7 +521,10 @@ static int org_certificate(struct req *r);
 static int org_certificate_pdf(struct req *r);
 static int application_form_pdf(struct req *r);
 
+static int list_certificates(struct req *r);
+
 static const struct route routes[] = {
+    {"GET", "/api/v1/orgs/certificates", list_certificates, "orgs.read", 0},
     {"GET", "/api/v1/orgs/certificates/:no", verify_certificate, NULL, ROUTE_PUBLIC},
     {"GET", "/api/v1/orgs/:id/certificate", org_certificate, "orgs.read", 0},
     {"GET", "/api/v1/orgs/:id/certificate.pdf", org_certificate_pdf, "orgs.read", 0},
@@ -750,4 +753,91 @@ static int application_form_pdf(struct req *r)
 	return send_pdf(r, p,
 	                arena_printf(&r->arena, "法人资格%s申请表-%lld.pdf",
 	                             matter_of(app.type->code), (long long)app.id));
+}
+
+/* 法人登记簿: the certificates of the unions in the caller's scope, newest
+ * first; ?status= (valid, replaced, cancelled) and ?q= (union name or
+ * code) narrow it. */
+static int list_certificates(struct req *r)
+{
+	const char *status = req_query(r, "status"), *q = req_query(r, "q");
+	const char *cursor = req_query(r, "cursor");
+	int64_t before = 0;
+	if (cursor && (before = atoll(cursor)) <= 0)
+		return req_fail(r, ERR_INVALID, "cursor", "翻页参数不正确");
+	if (status && *status && strcmp(status, "valid") && strcmp(status, "replaced") &&
+	    strcmp(status, "cancelled"))
+		return req_fail(r, ERR_INVALID, "status", "状态应为 valid、replaced 或 cancelled");
+	if (q && strlen(q) > 100)
+		return req_fail(r, ERR_INVALID, "q", "搜索内容过长");
+	struct db_val *p = access_params(r, 6);
+	int n = 0;
+	const char *scope = access_scope_sql(r, "o.path", 1, p, &n);
+	char *where = arena_printf(&r->arena, "%s", scope);
+	if (status && *status) {
+		p[n++] = DB_TEXT(status);
+		where = arena_printf(&r->arena, "%s AND c.status = $%d", where, n);
+	}
+	if (q && *q) {
+		p[n++] = DB_TEXT(arena_printf(&r->arena, "%%%s%%", q));
+		where = arena_printf(&r->arena,
+		                     "%s AND (c.union_name LIKE $%d OR c.legal_code LIKE $%d OR "
+		                     "c.cert_no LIKE $%d)",
+		                     where, n, n, n);
+	}
+	if (before) {
+		p[n++] = DB_INT(before);
+		where = arena_printf(&r->arena, "%s AND c.id < $%d", where, n);
+	}
+	p[n++] = DB_INT(51);
+	struct db_rows *rs;
+	if (db_query(r->db, &r->err,
+	             arena_printf(&r->arena,
+	                          "SELECT " CERT_COLUMNS " FROM " CERT_FROM
+	                          " JOIN orgs o ON o.id = c.org_id WHERE c.cert_no IS NOT NULL "
+	                          "AND %s ORDER BY c.id DESC LIMIT $%d",
+	                          where, n),
+	             n, p, &rs))
+		return -1;
+	const char *now = today(&r->arena);
+	struct jw *w = req_json(r);
+	jw_obj(w);
+	jw_key(w, "items");
+	jw_arr(w);
+	int rc, k = 0;
+	int64_t last = 0;
+	while ((rc = db_step(rs, &r->err)) == 1 && k < 50) {
+		struct cert c = {
+		    .id = db_col_int(rs, 0),
+		    .org_id = db_col_int(rs, 1),
+		    .issued_at = db_col_int(rs, 3),
+		    .cert_no = col_dup(rs, 5, &r->arena),
+		    .legal_code = col_dup(rs, 6, &r->arena),
+		    .union_name = col_dup(rs, 7, &r->arena),
+		    .representative = col_dup(rs, 8, &r->arena),
+		    .address = col_dup(rs, 9, &r->arena),
+		    .valid_from = col_dup(rs, 10, &r->arena),
+		    .valid_to = col_dup(rs, 11, &r->arena),
+		    .status = col_dup(rs, 12, &r->arena),
+		    .registrar_name = col_dup(rs, 13, &r->arena),
+		};
+		last = c.id;
+		jw_obj(w);
+		jw_kint(w, "org_id", c.org_id);
+		jw_key(w, "certificate");
+		cert_json(w, &c, now);
+		jw_obj_end(w);
+		k++;
+	}
+	int more = rc == 1;
+	db_rows_close(rs);
+	if (rc < 0)
+		return -1;
+	jw_arr_end(w);
+	if (more)
+		jw_kstr(w, "next_cursor", arena_printf(&r->arena, "%lld", (long long)last));
+	else
+		jw_knull(w, "next_cursor");
+	jw_obj_end(w);
+	return 0;
 }

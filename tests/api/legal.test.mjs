@@ -102,6 +102,20 @@ for (const db of dbKinds()) {
       assert.equal(again.body.error.code, 'already_registered')
     })
 
+    test('the registry lists the certificates in the caller’s scope', async () => {
+      const list = await xian.get('/orgs/certificates?status=valid')
+      assert.equal(list.status, 200, JSON.stringify(list.body))
+      assert.deepEqual(list.body.items.map((i) => i.certificate.cert_no), [cert.cert_no])
+      assert.equal(list.body.items[0].org_id, union)
+      assert.equal((await xian.get('/orgs/certificates?q=' + encodeURIComponent('长安'))).body.items.length, 1)
+      assert.equal((await xian.get('/orgs/certificates?status=nonsense')).status, 400)
+      const baoji = await login(srv, 'demo-province')
+      assert.equal((await baoji.get('/orgs/certificates')).body.items.length, 1, 'the province sees it too')
+      // a cadre of another union sees none of it
+      const worker = await login(srv, 'demo-member')
+      assert.equal((await worker.get('/orgs/certificates')).status, 403)
+    })
+
     test('anyone checks a certificate by its number; it prints', async () => {
       const anon = new Client(srv.url)
       const v = await anon.get(`/orgs/certificates/${cert.cert_no}`)

@@ -1,6 +1,6 @@
 // The console's left menu; an entry shows when the cadre holds its permission (GET /me).
 // `badge: 'inbox'` puts the number of pending applications on the entry.
-import { Monitor, OfficeBuilding, User, Lock, Key, Document, Avatar, PieChart, Upload, Stamp, Calendar, Histogram, FolderAdd, Guide } from '@element-plus/icons-vue'
+import { Monitor, OfficeBuilding, User, Lock, Key, Document, Avatar, PieChart, Upload, Stamp, Calendar, Histogram, FolderAdd, Guide, Tickets } from '@element-plus/icons-vue'
 
 export const menu = [
   { path: '/', name: 'dashboard', title: '工作台', icon: Monitor, perm: null },
@@ -10,6 +10,7 @@ export const menu = [
   { path: '/members/stats', name: 'member-stats', title: '会员统计', icon: PieChart, perm: 'members.read' },
   { path: '/orgs/stats', name: 'org-stats', title: '组织统计', icon: Histogram, perm: 'orgs.read' },
   { path: '/orgs/import', name: 'org-import', title: '工会导入', icon: FolderAdd, perm: 'orgs.write' },
+  { path: '/legal-registry', name: 'legal-registry', title: '法人登记簿', icon: Tickets, perm: 'orgs.read' },
   { path: '/establish-routes', name: 'establish-routes', title: '建会受理设置', icon: Guide, perm: 'orgs.write' },
   { path: '/members/import', name: 'member-import', title: '会员导入', icon: Upload, perm: 'members.import' },
   { path: '/accounts', name: 'accounts', title: '账号管理', icon: User, perm: 'accounts.read' },

@@ -85,6 +85,12 @@ const routes = [
         meta: { title: '接口密钥', perm: 'apikeys.manage' },
       },
       {
+        path: 'legal-registry',
+        name: 'legal-registry',
+        component: () => import('./pages/LegalRegistry.vue'),
+        meta: { title: '法人登记簿', perm: 'orgs.read' },
+      },
+      {
         path: 'establish-routes',
         name: 'establish-routes',
         component: () => import('./pages/EstablishRoutes.vue'),
