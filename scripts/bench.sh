@@ -103,10 +103,14 @@ mdb="$tmp/members.db"
 xian_bases=$(sqlite3 "$mdb" "SELECT group_concat(id) FROM orgs WHERE seed_key IN ('demo:1','demo:2','demo:3','demo:4')")
 small=$(sqlite3 "$mdb" "SELECT id FROM orgs WHERE seed_key = 'demo:6'")
 first=${xian_bases%%,*}
-# forty people for one small union, the rest spread over four unions of 西安
-./build/gonghui gen-members --count "$((n + 40))" --orgs "$xian_bases" >"$tmp/all.csv"
+# forty people for one small union, the rest spread over four unions of 西安, and a
+# tenth more who join later, into the database that holds the first n
+m=$((n / 10 > 1000 ? n / 10 : 1000))
+./build/gonghui gen-members --count "$((n + 40 + m))" --orgs "$xian_bases" >"$tmp/all.csv"
 head -n 1 "$tmp/all.csv" >"$tmp/members.csv"
-tail -n +42 "$tmp/all.csv" >>"$tmp/members.csv"
+cp "$tmp/members.csv" "$tmp/later.csv"
+sed -n "42,$((n + 41))p" "$tmp/all.csv" >>"$tmp/members.csv"
+tail -n "$m" "$tmp/all.csv" >>"$tmp/later.csv"
 head -n 41 "$tmp/all.csv" | sed "1! s/,[0-9]*\$/,$small/" >"$tmp/small.csv"
 
 # the reference: the same rows, the same columns, the same indexes, no checks
@@ -130,6 +134,19 @@ echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {p
 
 ./build/gonghui import members "$tmp/small.csv" --org "$small" --commit --db "sqlite:$mdb" \
 	--secret-key-file "$tmp/key" >/dev/null 2>&1
+
+# the same comparison into databases that already hold the first n rows
+t0=$(date +%s.%N)
+sqlite3 "$tmp/ref.db" ".import --csv --skip 1 $tmp/later.csv m"
+t1=$(date +%s.%N)
+./build/gonghui import members "$tmp/later.csv" --org "$first" --commit --db "sqlite:$mdb" \
+	--secret-key-file "$tmp/key" >/dev/null 2>&1
+t2=$(date +%s.%N)
+ref_rate=$(awk -v n="$m" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
+our_rate=$(awk -v n="$m" -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f", n / (b - a)}')
+echo "Members: import of $m more rows into the database holding $n (SQLite)"
+printf '  %-34s %12s rows/s\n' "sqlite3 .import (reference)" "$ref_rate" "gonghui import (all checks)" "$our_rate"
+echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {printf "%.2f", a / b}') (goal >= 0.5); members filed: $(sqlite3 "$mdb" "SELECT COUNT(*) FROM members")"
 
 mport=$(free_port)
 ./build/gonghui serve --listen "127.0.0.1:$mport" --db "sqlite:$mdb" --threads "$cores" \
