@@ -47,9 +47,10 @@ int member_validate(const struct member_input *in, struct err *e)
 	if (valid_date(in->joined_on, "joined_on", e))
 		return -1;
 	char today[11], birth[11];
-	time_t now = time(NULL);
+	/* dates are China's (+08:00), whatever the server's time zone */
+	time_t now = time(NULL) + 8 * 3600;
 	struct tm tm;
-	localtime_r(&now, &tm);
+	gmtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	if (strcmp(in->joined_on, today) > 0)
 		return err_set(e, ERR_INVALID, NULL, "joined_on", "入会日期不能晚于今天");
@@ -252,7 +253,8 @@ int member_create(struct db *d, struct err *e, const struct member_input *in, co
 			err_set(e, ERR_INTERNAL, NULL, NULL, "会员证号生成失败，请重试");
 		/* the same person, filed by someone else at this moment */
 		if (e->code == ERR_CONFLICT)
-			err_set(e, ERR_CONFLICT, "already_member", "id_card", "该身份证号已登记为会员");
+			err_set(e, ERR_CONFLICT, "already_member", "id_card",
+			        "该身份证号已登记为会员");
 		goto out;
 	}
 	if (member_stats_apply(d, e, org_path,

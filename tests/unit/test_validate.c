@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/validate.h"
+#include "platform/member.h"
 
 /* Appends the GB 11643 check character to a 17-digit prefix. */
 static const char *id18(const char *s17)
@@ -251,6 +252,36 @@ static void test_password(void **state)
 	assert_int_equal(valid_password("Xx_ZhangSa_1", "zhangsan", "password", &e), 0);
 }
 
+/* 入会日期 "today" is China's today: a server in another time zone must
+ * not refuse a member who joined today in Shaanxi (or accept tomorrow). */
+static void test_joined_today_in_china(void **state)
+{
+	(void)state;
+	setenv("TZ", "Etc/GMT+12", 1); /* twenty hours behind Beijing */
+	tzset();
+	char today[11], tomorrow[11];
+	time_t t = time(NULL) + 8 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	t += 86400;
+	gmtime_r(&t, &tm);
+	strftime(tomorrow, sizeof(tomorrow), "%Y-%m-%d", &tm);
+	struct member_input in = {.name = "王建国",
+	                          .id_card = "11010519491231002X",
+	                          .joined_on = today,
+	                          .org_id = 1,
+	                          .migrant = -1,
+	                          .flexible = -1};
+	struct err e = {0};
+	assert_int_equal(member_validate(&in, &e), 0);
+	in.joined_on = tomorrow;
+	assert_int_equal(member_validate(&in, &e), -1);
+	assert_string_equal(e.field, "joined_on");
+	unsetenv("TZ");
+	tzset();
+}
+
 static void test_masks(void **state)
 {
 	(void)state;
@@ -280,10 +311,15 @@ static void test_masks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_id_card),  cmocka_unit_test(test_id_card_parts),
-	    cmocka_unit_test(test_phone),    cmocka_unit_test(test_credit_code),
-	    cmocka_unit_test(test_org_code), cmocka_unit_test(test_date),
-	    cmocka_unit_test(test_password), cmocka_unit_test(test_masks),
+	    cmocka_unit_test(test_id_card),
+	    cmocka_unit_test(test_id_card_parts),
+	    cmocka_unit_test(test_phone),
+	    cmocka_unit_test(test_credit_code),
+	    cmocka_unit_test(test_org_code),
+	    cmocka_unit_test(test_date),
+	    cmocka_unit_test(test_password),
+	    cmocka_unit_test(test_masks),
+	    cmocka_unit_test(test_joined_today_in_china),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
