@@ -95,40 +95,16 @@ static const char *today(struct arena *a)
 
 /* ---- the application types ---- */
 
-static const char *fstr(json_t *form, const char *key)
-{
-	const char *s = json_string_value(json_object_get(form, key));
-	return s && *s ? s : NULL;
-}
-
 static int64_t fint(json_t *form, const char *key)
 {
 	return json_integer_value(json_object_get(form, key));
 }
 
-static int form_text(struct appl_ctx *c, json_t *clean, const char *key, const char *label,
-                     int required, size_t max)
-{
-	json_t *v = json_object_get(c->form, key);
-	if (v && !json_is_null(v) && !json_is_string(v))
-		return err_set(c->e, ERR_INVALID, NULL, key, "%s格式不正确", label);
-	const char *s = fstr(c->form, key);
-	if (!s)
-		return required ? err_set(c->e, ERR_INVALID, NULL, key, "请填写%s", label) : 0;
-	size_t n = 0;
-	for (const char *p = s; *p; p++)
-		n += ((unsigned char)*p & 0xC0) != 0x80;
-	if (n > max)
-		return err_set(c->e, ERR_INVALID, NULL, key, "%s不能超过 %zu 个字", label, max);
-	json_object_set_new(clean, key, json_string(s));
-	return 0;
-}
-
 static int form_date(struct appl_ctx *c, json_t *clean, const char *key, const char *label)
 {
-	if (form_text(c, clean, key, label, 1, 10))
+	if (appl_form_text(c, clean, key, label, 1, 10))
 		return -1;
-	return valid_date(fstr(clean, key), key, c->e);
+	return valid_date(appl_form_str(clean, key), key, c->e);
 }
 
 /* The union the form names: one the applicant may act for (orgs.write). */
@@ -234,7 +210,7 @@ static int term(struct appl_ctx *c, json_t *clean)
 	if (form_date(c, clean, "term_from", "任期开始日期") ||
 	    form_date(c, clean, "term_to", "任期结束日期"))
 		return -1;
-	const char *from = fstr(clean, "term_from"), *to = fstr(clean, "term_to");
+	const char *from = appl_form_str(clean, "term_from"), *to = appl_form_str(clean, "term_to");
 	if (strcmp(to, from) <= 0)
 		return err_set(c->e, ERR_INVALID, NULL, "term_to", "任期结束日期应晚于开始日期");
 	if (atoi(to) - atoi(from) > 5 ||
@@ -251,11 +227,12 @@ static int register_check(struct appl_ctx *c, const char **summary)
 	struct org o;
 	struct cert cert;
 	int rc = common(c, clean, 0, &o, &cert) ||
-	         form_text(c, clean, "representative", "法定代表人（工会主席）", 1, 30) ||
-	         form_text(c, clean, "address", "住所", 1, 200) ||
-	         form_text(c, clean, "phone", "联系电话", 0, 20) ||
-	         form_text(c, clean, "funding", "经费来源", 0, 100) ||
-	         form_text(c, clean, "approval_doc", "上级工会批复文号", 1, 60) || term(c, clean);
+	         appl_form_text(c, clean, "representative", "法定代表人（工会主席）", 1, 30) ||
+	         appl_form_text(c, clean, "address", "住所", 1, 200) ||
+	         appl_form_text(c, clean, "phone", "联系电话", 0, 20) ||
+	         appl_form_text(c, clean, "funding", "经费来源", 0, 100) ||
+	         appl_form_text(c, clean, "approval_doc", "上级工会批复文号", 1, 60) ||
+	         term(c, clean);
 	if (rc) {
 		json_decref(clean);
 		return -1;
@@ -271,19 +248,20 @@ static int change_check(struct appl_ctx *c, const char **summary)
 	struct org o;
 	struct cert cert;
 	if (common(c, clean, 1, &o, &cert) || form_date(c, clean, "changed_on", "变更日期") ||
-	    form_text(c, clean, "name", "新的工会名称", 0, 100) ||
-	    form_text(c, clean, "address", "新的住所", 0, 200) ||
-	    form_text(c, clean, "representative", "新的法定代表人", 0, 30)) {
+	    appl_form_text(c, clean, "name", "新的工会名称", 0, 100) ||
+	    appl_form_text(c, clean, "address", "新的住所", 0, 200) ||
+	    appl_form_text(c, clean, "representative", "新的法定代表人", 0, 30)) {
 		json_decref(clean);
 		return -1;
 	}
-	if (!fstr(clean, "name") && !fstr(clean, "address") && !fstr(clean, "representative")) {
+	if (!appl_form_str(clean, "name") && !appl_form_str(clean, "address") &&
+	    !appl_form_str(clean, "representative")) {
 		json_decref(clean);
 		return err_set(c->e, ERR_INVALID, NULL, "name",
 		               "请填写变更的事项（名称、住所或法定代表人）");
 	}
 	/* 变更 must be filed within 30 days of the change */
-	const char *on = fstr(clean, "changed_on");
+	const char *on = appl_form_str(clean, "changed_on");
 	time_t limit = time(NULL) - 30 * 86400;
 	char oldest[11];
 	workdays_date(limit, oldest);
@@ -306,8 +284,8 @@ static int renew_check(struct appl_ctx *c, const char **summary)
 	struct org o;
 	struct cert cert;
 	if (common(c, clean, 1, &o, &cert) ||
-	    form_text(c, clean, "approval_doc", "上级工会批复文号", 1, 60) || term(c, clean) ||
-	    form_text(c, clean, "representative", "法定代表人", 0, 30)) {
+	    appl_form_text(c, clean, "approval_doc", "上级工会批复文号", 1, 60) || term(c, clean) ||
+	    appl_form_text(c, clean, "representative", "法定代表人", 0, 30)) {
 		json_decref(clean);
 		return -1;
 	}
@@ -321,7 +299,8 @@ static int reissue_check(struct appl_ctx *c, const char **summary)
 	json_t *clean = json_object();
 	struct org o;
 	struct cert cert;
-	if (common(c, clean, 1, &o, &cert) || form_text(c, clean, "reason", "补领原因", 1, 200)) {
+	if (common(c, clean, 1, &o, &cert) ||
+	    appl_form_text(c, clean, "reason", "补领原因", 1, 200)) {
 		json_decref(clean);
 		return -1;
 	}
@@ -335,7 +314,8 @@ static int cancel_check(struct appl_ctx *c, const char **summary)
 	json_t *clean = json_object();
 	struct org o;
 	struct cert cert;
-	if (common(c, clean, 1, &o, &cert) || form_text(c, clean, "reason", "注销原因", 1, 200)) {
+	if (common(c, clean, 1, &o, &cert) ||
+	    appl_form_text(c, clean, "reason", "注销原因", 1, 200)) {
 		json_decref(clean);
 		return -1;
 	}
@@ -419,8 +399,8 @@ static int register_approve(struct appl_ctx *c)
 		return err_set(c->e, ERR_CONFLICT, "already_registered", NULL, "%s已取得法人资格",
 		               o.name);
 	/* the code stays with the union: a union registered before keeps it */
-	struct org_fields f = {.address = fstr(c->form, "address"),
-	                       .chair_name = fstr(c->form, "representative"),
+	struct org_fields f = {.address = appl_form_str(c->form, "address"),
+	                       .chair_name = appl_form_str(c->form, "representative"),
 	                       .staff_count = -1,
 	                       .female_count = -1,
 	                       .migrant_count = -1};
@@ -429,9 +409,9 @@ static int register_approve(struct appl_ctx *c)
 	    org_record_update(c->d, c->e, c->a, o.id, &f, rec.version, c->actor, c->request_id,
 	                      NULL))
 		return -1;
-	return issue(c, &o, rec.legal_code, o.name, fstr(c->form, "representative"),
-	             fstr(c->form, "address"), fstr(c->form, "term_from"),
-	             fstr(c->form, "term_to"));
+	return issue(c, &o, rec.legal_code, o.name, appl_form_str(c->form, "representative"),
+	             appl_form_str(c->form, "address"), appl_form_str(c->form, "term_from"),
+	             appl_form_str(c->form, "term_to"));
 }
 
 /* change, renew, reissue: the certificate in force is replaced by one
@@ -455,9 +435,9 @@ static int change_approve(struct appl_ctx *c)
 	struct org_record rec;
 	if (the_union(c, &o) || org_record_get(c->d, c->e, c->a, o.id, &rec))
 		return -1;
-	struct org_fields f = {.name = fstr(c->form, "name"),
-	                       .address = fstr(c->form, "address"),
-	                       .chair_name = fstr(c->form, "representative"),
+	struct org_fields f = {.name = appl_form_str(c->form, "name"),
+	                       .address = appl_form_str(c->form, "address"),
+	                       .chair_name = appl_form_str(c->form, "representative"),
 	                       .staff_count = -1,
 	                       .female_count = -1,
 	                       .migrant_count = -1};
@@ -469,8 +449,8 @@ static int change_approve(struct appl_ctx *c)
 
 static int renew_approve(struct appl_ctx *c)
 {
-	return replace(c, NULL, fstr(c->form, "representative"), NULL, fstr(c->form, "term_from"),
-	               fstr(c->form, "term_to"));
+	return replace(c, NULL, appl_form_str(c->form, "representative"), NULL,
+	               appl_form_str(c->form, "term_from"), appl_form_str(c->form, "term_to"));
 }
 
 static int reissue_approve(struct appl_ctx *c)
@@ -675,20 +655,23 @@ static const char *matter_of(const char *type)
 static const char *details_of(struct arena *a, const char *type, json_t *form)
 {
 	if (!strcmp(type, "legal_change")) {
-		const char *out = arena_printf(a, "%s起", fstr(form, "changed_on"));
-		if (fstr(form, "name"))
-			out = arena_printf(a, "%s名称变更为“%s”；", out, fstr(form, "name"));
-		if (fstr(form, "address"))
-			out = arena_printf(a, "%s住所变更为“%s”；", out, fstr(form, "address"));
-		if (fstr(form, "representative"))
+		const char *out = arena_printf(a, "%s起", appl_form_str(form, "changed_on"));
+		if (appl_form_str(form, "name"))
+			out =
+			    arena_printf(a, "%s名称变更为“%s”；", out, appl_form_str(form, "name"));
+		if (appl_form_str(form, "address"))
+			out = arena_printf(a, "%s住所变更为“%s”；", out,
+			                   appl_form_str(form, "address"));
+		if (appl_form_str(form, "representative"))
 			out = arena_printf(a, "%s法定代表人变更为%s；", out,
-			                   fstr(form, "representative"));
+			                   appl_form_str(form, "representative"));
 		return out;
 	}
 	if (!strcmp(type, "legal_cancel"))
 		return arena_printf(a, "%s。经费、资产、债权债务已清理完毕。",
-		                    fstr(form, "reason") ? fstr(form, "reason") : "");
-	return fstr(form, "reason");
+		                    appl_form_str(form, "reason") ? appl_form_str(form, "reason")
+		                                                  : "");
+	return appl_form_str(form, "reason");
 }
 
 /* The 登记申请表 of a legal-person application, filled from its form and
@@ -728,23 +711,25 @@ static int application_form_pdf(struct req *r)
 	char applied[11];
 	workdays_date(app.created_at, applied);
 	struct legal_application la = {
-	    .union_name = fstr(form, "name") ? fstr(form, "name") : rec.org.name,
+	    .union_name = appl_form_str(form, "name") ? appl_form_str(form, "name") : rec.org.name,
 	    .credit_code = rec.legal_code,
-	    .address = fstr(form, "address") ? fstr(form, "address") : rec.address,
-	    .chair_name =
-	        fstr(form, "representative") ? fstr(form, "representative") : rec.chair_name,
-	    .phone = fstr(form, "phone"),
+	    .address =
+	        appl_form_str(form, "address") ? appl_form_str(form, "address") : rec.address,
+	    .chair_name = appl_form_str(form, "representative")
+	                      ? appl_form_str(form, "representative")
+	                      : rec.chair_name,
+	    .phone = appl_form_str(form, "phone"),
 	    .employer_name = rec.nemployers ? rec.employers[0].name : NULL,
 	    .employer_credit_code = rec.nemployers ? rec.employers[0].credit_code : NULL,
 	    .member_count = arena_printf(&r->arena, "%lld", (long long)rec.member_count),
 	    .founded = rec.founded_on,
 	    .parent_name = parent_name,
-	    .funding = fstr(form, "funding"),
+	    .funding = appl_form_str(form, "funding"),
 	    .matter = matter_of(app.type->code),
 	    .applied = applied,
-	    .approval_doc = fstr(form, "approval_doc"),
-	    .term_from = fstr(form, "term_from"),
-	    .term_to = fstr(form, "term_to"),
+	    .approval_doc = appl_form_str(form, "approval_doc"),
+	    .term_from = appl_form_str(form, "term_from"),
+	    .term_to = appl_form_str(form, "term_to"),
 	    .details = details_of(&r->arena, app.type->code, form),
 	};
 	/* the strings above point into form until the PDF is made */

@@ -16,38 +16,9 @@
 #include "platform/org.h"
 #include "platform/workdays.h"
 
-static const char *fstr(json_t *form, const char *key)
-{
-	const char *s = json_string_value(json_object_get(form, key));
-	return s && *s ? s : NULL;
-}
-
 static int64_t fint(json_t *form, const char *key)
 {
 	return json_integer_value(json_object_get(form, key));
-}
-
-/* A free-text field of the form, trimmed of nothing but checked for length. */
-static int text_field(struct appl_ctx *c, json_t *clean, const char *key, int required,
-                      size_t max_chars, const char *label)
-{
-	json_t *v = json_object_get(c->form, key);
-	if (v && !json_is_null(v) && !json_is_string(v))
-		return err_set(c->e, ERR_INVALID, NULL, key, "%s格式不正确", label);
-	const char *s = fstr(c->form, key);
-	if (!s) {
-		if (required)
-			return err_set(c->e, ERR_INVALID, NULL, key, "请填写%s", label);
-		return 0;
-	}
-	size_t chars = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		chars += (*p & 0xC0) != 0x80;
-	if (chars > max_chars)
-		return err_set(c->e, ERR_INVALID, NULL, key, "%s不能超过 %zu 个字", label,
-		               max_chars);
-	json_object_set_new(clean, key, json_string(s));
-	return 0;
 }
 
 static const char *today(struct arena *a)
@@ -80,7 +51,7 @@ static int named_union(struct appl_ctx *c, json_t *clean, struct org *o)
 {
 	memset(o, 0, sizeof(*o));
 	int64_t id = fint(c->form, "org_id");
-	const char *code = fstr(c->form, "employer_credit_code");
+	const char *code = appl_form_str(c->form, "employer_credit_code");
 	if (code) {
 		if (valid_credit_code(code, "employer_credit_code", c->e))
 			return -1;
@@ -167,7 +138,7 @@ static int join_check(struct appl_ctx *c, const char **summary)
 			return err_set(c->e, ERR_INVALID, NULL, key, "%s格式不正确",
 			               join_codes[i][1]);
 		}
-		if ((*slots[i] = fstr(c->form, key)))
+		if ((*slots[i] = appl_form_str(c->form, key)))
 			json_object_set_new(clean, key, json_string(*slots[i]));
 	}
 	json_object_set_new(clean, "migrant",
@@ -176,14 +147,14 @@ static int join_check(struct appl_ctx *c, const char **summary)
 	                    json_boolean(json_is_true(json_object_get(c->form, "flexible"))));
 	struct org o;
 	if (member_validate(&in, c->e) ||
-	    text_field(c, clean, "employer", 1, 100, "工作单位名称") ||
-	    text_field(c, clean, "reason", 0, 500, "入会申请书") || named_union(c, clean, &o)) {
+	    appl_form_text(c, clean, "employer", "工作单位名称", 1, 100) ||
+	    appl_form_text(c, clean, "reason", "入会申请书", 0, 500) || named_union(c, clean, &o)) {
 		json_decref(clean);
 		return -1;
 	}
 	if (!o.id) {
 		/* no union at the employer: the union of the county where they work */
-		const char *div = fstr(c->form, "division_code");
+		const char *div = appl_form_str(c->form, "division_code");
 		const struct division *dv = NULL;
 		for (int i = 0; div && i < divisions_61_count; i++)
 			if (!strcmp(divisions_61[i].code, div) && divisions_61[i].parent &&
@@ -230,14 +201,14 @@ static void join_input(struct appl_ctx *c, const struct account *acc, struct mem
 	    .name = acc->real_name,
 	    .id_card = acc->id_card,
 	    .phone = acc->phone,
-	    .political = fstr(c->form, "political"),
-	    .education = fstr(c->form, "education"),
-	    .ethnicity = fstr(c->form, "ethnicity"),
-	    .hukou = fstr(c->form, "hukou"),
-	    .employment = fstr(c->form, "employment"),
+	    .political = appl_form_str(c->form, "political"),
+	    .education = appl_form_str(c->form, "education"),
+	    .ethnicity = appl_form_str(c->form, "ethnicity"),
+	    .hukou = appl_form_str(c->form, "hukou"),
+	    .employment = appl_form_str(c->form, "employment"),
 	    .migrant = json_is_true(json_object_get(c->form, "migrant")),
 	    .flexible = json_is_true(json_object_get(c->form, "flexible")),
-	    .employer = fstr(c->form, "employer"),
+	    .employer = appl_form_str(c->form, "employer"),
 	    .joined_on = today(c->a),
 	    .status = "normal",
 	};
@@ -331,8 +302,8 @@ static int transfer_check(struct appl_ctx *c, const char **summary)
 	json_t *clean = json_object();
 	struct org to, from;
 	if (named_union(c, clean, &to) ||
-	    text_field(c, clean, "employer", 1, 100, "新工作单位名称") ||
-	    text_field(c, clean, "reason", 0, 500, "转会原因") ||
+	    appl_form_text(c, clean, "employer", "新工作单位名称", 1, 100) ||
+	    appl_form_text(c, clean, "reason", "转会原因", 0, 500) ||
 	    org_get(c->d, c->e, c->a, m.org_id, &from)) {
 		json_decref(clean);
 		return -1;
@@ -340,9 +311,10 @@ static int transfer_check(struct appl_ctx *c, const char **summary)
 	if (!to.id) {
 		json_decref(clean);
 		return err_set(c->e, ERR_INVALID, NULL,
-		               fstr(c->form, "employer_credit_code") ? "employer_credit_code"
-		                                                     : "org_id",
-		               fstr(c->form, "employer_credit_code")
+		               appl_form_str(c->form, "employer_credit_code")
+		                   ? "employer_credit_code"
+		                   : "org_id",
+		               appl_form_str(c->form, "employer_credit_code")
 		                   ? "新单位还没有建立工会，暂不能转入；可由单位申请建会"
 		                   : "请选择要转入的工会");
 	}
@@ -370,8 +342,10 @@ static int transfer_approve(struct appl_ctx *c)
 	if (member_get(c->d, c->e, c->a, c->member_id, &m) ||
 	    base_union(c, fint(c->form, "target_org_id"), "org_id", &to))
 		return -1;
-	struct member_input in = {
-	    .org_id = to.id, .employer = fstr(c->form, "employer"), .migrant = -1, .flexible = -1};
+	struct member_input in = {.org_id = to.id,
+	                          .employer = appl_form_str(c->form, "employer"),
+	                          .migrant = -1,
+	                          .flexible = -1};
 	const char *changes;
 	if (member_update(c->d, c->e, c->a, &m, &in, to.path, m.version, c->actor, c->request_id,
 	                  &changes))
@@ -414,7 +388,7 @@ static int status_check(struct appl_ctx *c, const char *code, const char **summa
 	json_t *clean = json_object();
 	const char *why = NULL;
 	if (!strcmp(code, "retain")) {
-		const char *r = fstr(c->form, "reason");
+		const char *r = appl_form_str(c->form, "reason");
 		why = !r                       ? NULL
 		      : !strcmp(r, "retired")  ? "退休"
 		      : !strcmp(r, "laid_off") ? "下岗或失业"
@@ -427,7 +401,7 @@ static int status_check(struct appl_ctx *c, const char *code, const char **summa
 		json_object_set_new(clean, "reason", json_string(r));
 	}
 	struct org o;
-	if (text_field(c, clean, "comment", 0, 200, "说明") ||
+	if (appl_form_text(c, clean, "comment", "说明", 0, 200) ||
 	    org_get(c->d, c->e, c->a, m.org_id, &o)) {
 		json_decref(clean);
 		return -1;

@@ -21,12 +21,6 @@
 #include "platform/org.h"
 #include "platform/org_record.h"
 
-static const char *fstr(json_t *form, const char *key)
-{
-	const char *s = json_string_value(json_object_get(form, key));
-	return s && *s ? s : NULL;
-}
-
 static int64_t fcount(json_t *form, const char *key)
 {
 	json_t *v = json_object_get(form, key);
@@ -37,17 +31,18 @@ static int64_t fcount(json_t *form, const char *key)
 static void fields_of(json_t *form, struct org_fields *f, struct org_employer *employer)
 {
 	memset(f, 0, sizeof(*f));
-	*employer = (struct org_employer){.name = fstr(form, "employer_name"),
-	                                  .credit_code = fstr(form, "employer_credit_code"),
-	                                  .org_code = fstr(form, "employer_org_code")};
-	f->name = fstr(form, "union_name");
-	f->division_code = fstr(form, "division_code");
-	f->industry = fstr(form, "industry");
-	f->unit_type = fstr(form, "unit_type");
-	f->address = fstr(form, "address");
-	f->chair_name = fstr(form, "chair_name");
+	*employer =
+	    (struct org_employer){.name = appl_form_str(form, "employer_name"),
+	                          .credit_code = appl_form_str(form, "employer_credit_code"),
+	                          .org_code = appl_form_str(form, "employer_org_code")};
+	f->name = appl_form_str(form, "union_name");
+	f->division_code = appl_form_str(form, "division_code");
+	f->industry = appl_form_str(form, "industry");
+	f->unit_type = appl_form_str(form, "unit_type");
+	f->address = appl_form_str(form, "address");
+	f->chair_name = appl_form_str(form, "chair_name");
 	f->chair_phone = NULL; /* sealed in the form: see seal_phones() */
-	f->contact_name = fstr(form, "contact_name");
+	f->contact_name = appl_form_str(form, "contact_name");
 	f->contact_phone = NULL;
 	f->staff_count = fcount(form, "staff_count");
 	f->female_count = fcount(form, "female_count");
@@ -107,11 +102,11 @@ static int seal_phones(struct appl_ctx *c, json_t *sent, json_t *clean)
 	for (int i = 0; i < 2; i++) {
 		char enc_key[32], masked[32];
 		snprintf(enc_key, sizeof(enc_key), "%s_enc", keys_[i]);
-		const char *v = fstr(clean, keys_[i]);
+		const char *v = appl_form_str(clean, keys_[i]);
 		if (!v)
 			continue;
 		if (strchr(v, '*')) {
-			const char *enc = fstr(sent, enc_key);
+			const char *enc = appl_form_str(sent, enc_key);
 			if (!enc)
 				return err_set(c->e, ERR_INVALID, NULL, keys_[i],
 				               "请重新填写完整的手机号");
@@ -141,9 +136,10 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 			return err_set(c->e, ERR_INVALID, NULL, form_strings[i][0], "%s格式不正确",
 			               form_strings[i][1]);
 		}
-		if (fstr(c->form, form_strings[i][0]))
-			json_object_set_new(clean, form_strings[i][0],
-			                    json_string(fstr(c->form, form_strings[i][0])));
+		if (appl_form_str(c->form, form_strings[i][0]))
+			json_object_set_new(
+			    clean, form_strings[i][0],
+			    json_string(appl_form_str(c->form, form_strings[i][0])));
 	}
 	for (size_t i = 0; i < sizeof(form_counts) / sizeof(form_counts[0]); i++) {
 		json_t *v = json_object_get(c->form, form_counts[i]);
@@ -162,13 +158,13 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 	}
 	json_decref(c->form);
 	c->form = clean;
-	const char *employer = fstr(clean, "employer_name");
+	const char *employer = appl_form_str(clean, "employer_name");
 	if (!employer)
 		return err_set(c->e, ERR_INVALID, NULL, "employer_name", "请填写单位名称");
-	if (!fstr(clean, "union_name"))
+	if (!appl_form_str(clean, "union_name"))
 		json_object_set_new(clean, "union_name",
 		                    json_string(arena_printf(c->a, "%s工会", employer)));
-	if (!fstr(clean, "chair_name"))
+	if (!appl_form_str(clean, "chair_name"))
 		return err_set(c->e, ERR_INVALID, NULL, "chair_name",
 		               "请填写筹备负责人（拟任工会主席）");
 	if (fcount(clean, "staff_count") < 1)
@@ -202,7 +198,7 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 		return -1;
 	}
 	/* the county union of the employer's division reviews */
-	const char *div = fstr(clean, "division_code");
+	const char *div = appl_form_str(clean, "division_code");
 	const struct division *dv = NULL;
 	for (int i = 0; div && i < divisions_61_count; i++)
 		if (!strcmp(divisions_61[i].code, div) && divisions_61[i].parent &&
@@ -214,8 +210,8 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 	int64_t county = 0, industry_union = 0;
 	struct org o;
 	/* an industry the province has given to an industry union goes there */
-	if (fstr(clean, "industry") &&
-	    route_of(c->d, c->e, fstr(clean, "industry"), &industry_union))
+	if (appl_form_str(clean, "industry") &&
+	    route_of(c->d, c->e, appl_form_str(clean, "industry"), &industry_union))
 		return -1;
 	if (industry_union) {
 		if (org_get(c->d, c->e, c->a, industry_union, &o))
@@ -230,7 +226,7 @@ static int establish_check(struct appl_ctx *c, const char **summary)
 	}
 	json_object_set_new(clean, "target_org_id", json_integer(o.id));
 	json_object_set_new(clean, "target_org_name", json_string(o.name));
-	*summary = arena_printf(c->a, "%s申请建立%s", employer, fstr(clean, "union_name"));
+	*summary = arena_printf(c->a, "%s申请建立%s", employer, appl_form_str(clean, "union_name"));
 	return 0;
 }
 
@@ -258,10 +254,10 @@ static int establish_approve(struct appl_ctx *c)
 	struct org_fields f;
 	struct org_employer m;
 	fields_of(c->form, &f, &m);
-	if (fstr(c->form, "chair_phone_enc"))
-		f.chair_phone = keys_decrypt(c->a, fstr(c->form, "chair_phone_enc"));
-	if (fstr(c->form, "contact_phone_enc"))
-		f.contact_phone = keys_decrypt(c->a, fstr(c->form, "contact_phone_enc"));
+	if (appl_form_str(c->form, "chair_phone_enc"))
+		f.chair_phone = keys_decrypt(c->a, appl_form_str(c->form, "chair_phone_enc"));
+	if (appl_form_str(c->form, "contact_phone_enc"))
+		f.contact_phone = keys_decrypt(c->a, appl_form_str(c->form, "contact_phone_enc"));
 	int64_t parent = json_integer_value(json_object_get(c->form, "target_org_id"));
 	int64_t id = 0, holder = 0;
 	char today[11];

@@ -535,3 +535,28 @@ void approval_sweep_tick(struct db *d)
 	else if (moved)
 		log_info("overdue applications: %d handed to the upper union", moved);
 }
+
+const char *appl_form_str(json_t *form, const char *key)
+{
+	const char *s = json_string_value(json_object_get(form, key));
+	return s && *s ? s : NULL;
+}
+
+int appl_form_text(struct appl_ctx *c, json_t *clean, const char *key, const char *label,
+                   int required, size_t max_chars)
+{
+	json_t *v = json_object_get(c->form, key);
+	if (v && !json_is_null(v) && !json_is_string(v))
+		return err_set(c->e, ERR_INVALID, NULL, key, "%s格式不正确", label);
+	const char *s = appl_form_str(c->form, key);
+	if (!s)
+		return required ? err_set(c->e, ERR_INVALID, NULL, key, "请填写%s", label) : 0;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xC0) != 0x80;
+	if (n > max_chars)
+		return err_set(c->e, ERR_INVALID, NULL, key, "%s不能超过 %zu 个字", label,
+		               max_chars);
+	json_object_set_new(clean, key, json_string(s));
+	return 0;
+}

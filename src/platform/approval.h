@@ -130,6 +130,14 @@ int approval_allowed(const struct appl *app, int applicant, int reviewer, const 
  * gets how many. */
 int approval_sweep(struct db *d, struct err *e, int64_t now, int *moved);
 
+/* Helpers for a type's check: a non-empty string field of a form, or NULL. */
+const char *appl_form_str(json_t *form, const char *key);
+/* Copies the text field key of c->form into clean when it is given;
+ * another JSON type, a missing required one or more than max_chars
+ * characters is ERR_INVALID naming the field, with label in the message. */
+int appl_form_text(struct appl_ctx *c, json_t *clean, const char *key, const char *label,
+                   int required, size_t max_chars);
+
 /* approval_sweep() as of now, for a periodic thread: failures are logged. */
 void approval_sweep_tick(struct db *d);
 
