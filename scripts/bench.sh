@@ -121,8 +121,8 @@ sqlite3 "$tmp/ref.db" "CREATE TABLE m (name TEXT, id_card TEXT UNIQUE, phone TEX
 t0=$(date +%s.%N)
 sqlite3 "$tmp/ref.db" ".import --csv --skip 1 $tmp/members.csv m"
 t1=$(date +%s.%N)
-./build/gonghui import members "$tmp/members.csv" --org "$first" --commit --db "sqlite:$mdb" \
-	--secret-key-file "$tmp/key" >/dev/null 2>&1
+/usr/bin/time -f %M -o "$tmp/import.rss" ./build/gonghui import members "$tmp/members.csv" \
+	--org "$first" --commit --db "sqlite:$mdb" --secret-key-file "$tmp/key" >/dev/null 2>&1
 t2=$(date +%s.%N)
 ref_rate=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
 our_rate=$(awk -v n="$n" -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f", n / (b - a)}')
@@ -131,6 +131,7 @@ echo
 echo "Members: import of $n generated rows into an empty database (SQLite)"
 printf '  %-34s %12s rows/s\n' "sqlite3 .import (reference)" "$ref_rate" "gonghui import (all checks)" "$our_rate"
 echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {printf "%.2f", a / b}') (goal >= 0.5); members filed: $have"
+echo "  peak RSS of the import: $(awk '{printf "%.0f MB", $1 / 1024}' "$tmp/import.rss") (its page cache may take a quarter of the memory)"
 
 ./build/gonghui import members "$tmp/small.csv" --org "$small" --commit --db "sqlite:$mdb" \
 	--secret-key-file "$tmp/key" >/dev/null 2>&1
@@ -139,14 +140,15 @@ echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {p
 t0=$(date +%s.%N)
 sqlite3 "$tmp/ref.db" ".import --csv --skip 1 $tmp/later.csv m"
 t1=$(date +%s.%N)
-./build/gonghui import members "$tmp/later.csv" --org "$first" --commit --db "sqlite:$mdb" \
-	--secret-key-file "$tmp/key" >/dev/null 2>&1
+/usr/bin/time -f %M -o "$tmp/import.rss" ./build/gonghui import members "$tmp/later.csv" \
+	--org "$first" --commit --db "sqlite:$mdb" --secret-key-file "$tmp/key" >/dev/null 2>&1
 t2=$(date +%s.%N)
 ref_rate=$(awk -v n="$m" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
 our_rate=$(awk -v n="$m" -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f", n / (b - a)}')
 echo "Members: import of $m more rows into the database holding $n (SQLite)"
 printf '  %-34s %12s rows/s\n' "sqlite3 .import (reference)" "$ref_rate" "gonghui import (all checks)" "$our_rate"
 echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {printf "%.2f", a / b}') (goal >= 0.5); members filed: $(sqlite3 "$mdb" "SELECT COUNT(*) FROM members")"
+echo "  peak RSS of the import: $(awk '{printf "%.0f MB", $1 / 1024}' "$tmp/import.rss")"
 
 mport=$(free_port)
 ./build/gonghui serve --listen "127.0.0.1:$mport" --db "sqlite:$mdb" --threads "$cores" \

@@ -10,7 +10,7 @@ libssl-dev libcurl4-openssl-dev libicu-dev libzip-dev libexpat1-dev libxlsxwrite
 poppler-utils nodejs npm"
 for arg in "$@"; do
 	case $arg in
-	--bench) pkgs="$pkgs nginx wrk curl" ;;
+	--bench) pkgs="$pkgs nginx wrk curl time" ;;
 	--fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 	esac
 done

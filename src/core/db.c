@@ -216,6 +216,16 @@ int db_bulk_begin(struct db *d, struct err *e)
 	return d->drv->bulk_begin ? d->drv->bulk_begin(d, e) : 0;
 }
 
+int db_bulk_defer_indexes(struct db *d, struct err *e, const char *table)
+{
+	return d->drv->defer_indexes ? d->drv->defer_indexes(d, e, table) : 0;
+}
+
+int db_bulk_build_indexes(struct db *d, struct err *e)
+{
+	return d->drv->build_indexes ? d->drv->build_indexes(d, e) : 0;
+}
+
 void db_bulk_end(struct db *d)
 {
 	if (d->drv->bulk_end)

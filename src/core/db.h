@@ -91,13 +91,23 @@ int db_insert_rows(struct db *d, struct err *e, const char *head, int width, int
 /* A bulk load: the caller is about to write many rows in one transaction
  * (an import of a hundred thousand members). Between db_bulk_begin() and
  * db_bulk_end() the driver may trade memory for speed: on SQLite the page
- * cache grows to 256 MB, so the transaction's pages stay in memory instead
- * of spilling to the WAL and being read back, and shrinks back afterwards.
+ * cache may grow to a quarter of the machine's memory, so the transaction's
+ * pages stay in memory instead of spilling to the WAL and being read back,
+ * and shrinks back afterwards.
  * Atomicity and durability are unchanged. A no-op where the driver has
  * nothing to tune (PostgreSQL). Call end after the commit or rollback; it
  * is safe without a begin. */
 int db_bulk_begin(struct db *d, struct err *e);
 void db_bulk_end(struct db *d);
+/* Inside a bulk load's transaction, for a load of at least as many rows as
+ * table holds: its indexes that only speed up reads are dropped, and
+ * db_bulk_build_indexes() builds them again before the commit, one sort
+ * each instead of a B-tree insert per row (the unique ones stay and go on
+ * checking every row). A rollback brings them back with everything else;
+ * db_bulk_end() forgets what was not built. SQLite only: on PostgreSQL a
+ * dropped index would lock every reader out of the table until the commit. */
+int db_bulk_defer_indexes(struct db *d, struct err *e, const char *table);
+int db_bulk_build_indexes(struct db *d, struct err *e);
 
 /* Several statements without parameters, for migrations. */
 int db_exec_script(struct db *d, struct err *e, const char *sql);

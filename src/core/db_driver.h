@@ -39,6 +39,9 @@ struct db_driver {
 	/* db_bulk_begin / db_bulk_end; NULL when the driver has nothing to tune */
 	int (*bulk_begin)(struct db *d, struct err *e);
 	void (*bulk_end)(struct db *d);
+	/* db_bulk_defer_indexes / db_bulk_build_indexes; NULL: a no-op */
+	int (*defer_indexes)(struct db *d, struct err *e, const char *table);
+	int (*build_indexes)(struct db *d, struct err *e);
 };
 
 /* Each driver's connection and row set start with these. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,10 @@
 enum {
 	HEADER_SCAN = 10, /* rows looked at for the header, past a title line or two */
 	HOLD_TICK = 500,  /* a kind that holds the whole file: rows read between progress calls */
+	/* defer_indexes(): more bytes than a filled-in row of the template
+	 * takes in a CSV (~140), so an uncounted file's rows are undercounted */
+	ROW_BYTES_GUESS = 192,
+	DEFER_MIN_ROWS = 10000, /* below this a rebuild saves nothing worth the churn */
 };
 
 enum pass {
@@ -295,6 +300,31 @@ int import_validate(struct db *d, struct err *e, const struct import_opts *o,
 	return rc;
 }
 
+/* Whether the commit builds the kind's indexes afterwards: when the file
+ * holds at least as many rows as the table (its largest id, which a
+ * deletion only makes larger). The rows are validation's count, or, for
+ * a file no one counted, a guess from its size that errs towards keeping
+ * the indexes: a rebuild for a small load into a large table costs more
+ * than it saves. */
+static int defer_indexes(struct run *r)
+{
+	const char *table = r->k->bulk_table;
+	if (!table)
+		return 0;
+	int64_t rows = r->o->expect_total;
+	struct stat st;
+	if (rows <= 0)
+		rows = stat(r->o->path, &st) ? 0 : (int64_t)st.st_size / ROW_BYTES_GUESS;
+	if (rows < DEFER_MIN_ROWS)
+		return 0;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT COALESCE(MAX(id), 0) FROM %s", table);
+	int64_t held;
+	if (db_query_int(r->d, r->e, sql, 0, NULL, &held))
+		return -1;
+	return rows >= held ? db_bulk_defer_indexes(r->d, r->e, table) : 0;
+}
+
 int import_commit(struct db *d, struct err *e, const struct import_opts *o, struct import_counts *c)
 {
 	struct run *r = run_new(d, e, o, PASS_COMMIT);
@@ -303,7 +333,7 @@ int import_commit(struct db *d, struct err *e, const struct import_opts *o, stru
 	int rc = -1, whole = 0;
 	if (db_bulk_begin(d, e) || db_begin(d, e))
 		goto out;
-	if (run_open(r) || check_rows(r))
+	if (defer_indexes(r) || run_open(r) || check_rows(r))
 		goto rollback;
 	whole = 1;
 	if (r->c.good == 0) {
@@ -314,7 +344,7 @@ int import_commit(struct db *d, struct err *e, const struct import_opts *o, stru
 	 * would leave rows filed that no one was told about */
 	if (report_close(r, 0, 1))
 		goto rollback;
-	if ((r->k->finish && r->k->finish(r->state, &r->p)) ||
+	if ((r->k->finish && r->k->finish(r->state, &r->p)) || db_bulk_build_indexes(d, e) ||
 	    (o->finish && o->finish(o->ctx, d, e, &r->c)) || db_commit(d, e))
 		goto rollback;
 	rc = 0;

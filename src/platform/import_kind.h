@@ -45,6 +45,10 @@ struct import_kind {
 	const char *header_hint;   /* the first columns, for a file without a header row */
 	const char *template_name; /* the template download's file name */
 	const struct import_layout *layout;
+	/* the table a commit fills, whose read-only indexes a load at least
+	 * as large as it is builds afterwards (db_bulk_defer_indexes); NULL
+	 * for a kind whose table stays small */
+	const char *bulk_table;
 	size_t row_size; /* of the kind's row, which begins with a struct import_rec */
 	/* rows settled together; 0 holds the whole file and settles it once
 	 * (rows that belong together may be far apart: a 联合基层工会's) */

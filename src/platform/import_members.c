@@ -485,6 +485,7 @@ const struct import_kind import_members_kind = {
     .header_hint = "姓名、身份证号、入会日期",
     .template_name = "会员信息导入模板.xlsx",
     .layout = &import_member_layout,
+    .bulk_table = "members",
     .row_size = sizeof(struct pending),
     .batch = BATCH,
     .open = members_open,

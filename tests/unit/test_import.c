@@ -12,6 +12,7 @@
 #include "core/migrate.h"
 #include "core/table_read.h"
 #include "core/validate.h"
+#include "platform/gen_members.h"
 #include "platform/import_job.h"
 #include "platform/import_kind.h"
 #include "platform/import_row.h"
@@ -395,6 +396,128 @@ static void test_orgs(void **state)
 	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM orgs"), orgs + 2);
 }
 
+/* The members table's indexes, as "name sql" lines, in name order. */
+static char *index_list(struct db *d)
+{
+	struct err e;
+	struct db_rows *rs;
+	OK(db_query(d, &e,
+	            "SELECT name, COALESCE(sql, '') FROM sqlite_schema WHERE type = 'index' AND "
+	            "tbl_name = 'members' ORDER BY name",
+	            0, NULL, &rs));
+	size_t len = 0;
+	char *out = calloc(1, 1);
+	while (db_step(rs, &e) == 1) {
+		const char *name = db_col_text(rs, 0), *sql = db_col_text(rs, 1);
+		out = realloc(out, len + strlen(name) + strlen(sql) + 3);
+		len += (size_t)sprintf(out + len, "%s %s\n", name, sql);
+	}
+	db_rows_close(rs);
+	return out;
+}
+
+struct watch {
+	struct db *d;
+	int64_t stop_at; /* progress: fail the pass once this many rows are done; 0 never */
+	int ticks, without_name_index;
+};
+
+/* Looks at the schema from inside the commit's transaction. */
+static int watch_progress(void *ctx, const struct import_counts *c, struct err *e)
+{
+	struct watch *w = ctx;
+	int64_t n = -1;
+	struct err e2;
+	if (db_query_int(w->d, &e2,
+	                 "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'members_name'", 0, NULL,
+	                 &n) == 0) {
+		w->ticks++;
+		w->without_name_index += n == 0;
+	}
+	if (w->stop_at && c->done >= w->stop_at)
+		return err_set(e, ERR_UNAVAILABLE, "cancelled", NULL, "导入已取消");
+	return 0;
+}
+
+static void write_rows(const char *all, const char *path, long from, long to)
+{
+	FILE *in = fopen(all, "r"), *out = fopen(path, "w");
+	assert_non_null(in);
+	assert_non_null(out);
+	char line[1024];
+	for (long i = 0; fgets(line, sizeof(line), in); i++)
+		if (i == 0 || (i >= from && i <= to))
+			fputs(line, out);
+	fclose(in);
+	fclose(out);
+}
+
+/* A load larger than the table builds the read-only indexes after the
+ * rows, and they come out as they were; a cancelled one leaves them as
+ * they were; a smaller load into the now larger table keeps them. */
+static void test_large_load_indexes(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	char all[160];
+	snprintf(all, sizeof(all), "%s/all.csv", f->dir);
+	FILE *out = fopen(all, "w");
+	char orgs[32];
+	snprintf(orgs, sizeof(orgs), "%lld", (long long)f->base);
+	assert_int_equal(gen_members(out, 24000, orgs), 0);
+	fclose(out);
+	write_rows(all, f->csv, 1, 12000);
+
+	char *before = index_list(f->d);
+	assert_non_null(strstr(before, "members_name CREATE INDEX"));
+	int64_t members = count(f->d, "SELECT COUNT(*) FROM members");
+	struct watch w = {.d = f->d, .stop_at = 6000};
+	struct import_opts o = opts(f);
+	o.report_path = NULL;
+	o.progress = watch_progress;
+	o.ctx = &w;
+	o.expect_total = 12000; /* as validation counted: the server's job */
+	struct import_counts c;
+	assert_int_equal(import_commit(f->d, &e, &o, &c), -1);
+	assert_string_equal(e.slug, "cancelled");
+	assert_true(w.ticks > 0 && w.without_name_index == w.ticks);
+	char *now = index_list(f->d);
+	assert_string_equal(now, before);
+	free(now);
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM members"), members);
+
+	w = (struct watch){.d = f->d};
+	OK(import_commit(f->d, &e, &o, &c));
+	assert_int_equal(c.good, 12000);
+	assert_true(w.ticks > 0 && w.without_name_index == w.ticks);
+	now = index_list(f->d);
+	assert_string_equal(now, before);
+	free(now);
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM members"), members + 12000);
+	struct db_rows *rs;
+	OK(db_query(f->d, &e, "PRAGMA integrity_check", 0, NULL, &rs));
+	assert_int_equal(db_step(rs, &e), 1);
+	assert_string_equal(db_col_text(rs, 0), "ok");
+	db_rows_close(rs);
+	/* a name search walks its index again */
+	OK(db_query(f->d, &e,
+	            "EXPLAIN QUERY PLAN SELECT id FROM members WHERE name >= $1 ORDER BY name, id",
+	            DB_ARGS(DB_TEXT("王")), &rs));
+	assert_int_equal(db_step(rs, &e), 1);
+	if (!strstr(db_col_text(rs, 3), "members_name"))
+		fail_msg("plan: %s", db_col_text(rs, 3));
+	db_rows_close(rs);
+
+	/* 12,000 more into a table that holds as many: the indexes stay */
+	write_rows(all, f->csv, 12001, 24000);
+	w = (struct watch){.d = f->d};
+	OK(import_commit(f->d, &e, &o, &c));
+	assert_int_equal(c.good, 12000);
+	assert_true(w.ticks > 0 && w.without_name_index == 0);
+	assert_int_equal(count(f->d, "SELECT COUNT(*) FROM members"), members + 24000);
+	free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +526,7 @@ int main(void)
 	    cmocka_unit_test(test_filed_since_validation),
 	    cmocka_unit_test(test_file_errors),
 	    cmocka_unit_test(test_orgs),
+	    cmocka_unit_test(test_large_load_indexes),
 	};
 	db_global_init();
 	return cmocka_run_group_tests(tests, setup, teardown);
