@@ -1,6 +1,7 @@
 /* gonghui: one binary, subcommands like git. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/db.h"
@@ -18,6 +19,7 @@
 #include "platform/gen_members.h"
 #include "platform/hooks.h"
 #include "platform/import_cli.h"
+#include "platform/import_tasks.h"
 #include "platform/keys.h"
 #include "platform/roles.h"
 
@@ -42,6 +44,15 @@ static int open_db(const struct config *c, struct db **d)
 	return 0;
 }
 
+/* What every server does now and then; each part is safe beside other
+ * servers doing the same. */
+static void sweep(struct db *d, void *arg)
+{
+	const struct config *c = arg;
+	approval_sweep_tick(d);
+	import_tasks_sweep(d, c->import_keep_days);
+}
+
 static int cmd_serve(struct config *c)
 {
 	struct err e;
@@ -52,8 +63,16 @@ static int cmd_serve(struct config *c)
 	struct db *d;
 	if (open_db(c, &d))
 		return 1;
-	int have = 0;
+	int have = 0, failed = 0;
 	int rc = migrate_db_version(d, &e, &have);
+	/* before the first request: a job this host's previous server was
+	 * running shows as failed at once, not at the first sweep */
+	if (rc == 0 && have == migrate_latest()) {
+		if (import_tasks_reap(d, &e, (int64_t)time(NULL), &failed))
+			log_error("imports: cannot check for abandoned jobs: %s", e.message);
+		else if (failed)
+			log_warn("imports: %d jobs interrupted by a restart failed", failed);
+	}
 	db_close(d);
 	if (rc) {
 		fprintf(stderr, "gonghui: 无法读取数据库结构版本：%s\n", e.message);
@@ -69,8 +88,9 @@ static int cmd_serve(struct config *c)
 		log_warn("database schema %d is older than %d: run `gonghui migrate`; until then "
 		         "/api/v1/readyz answers 503",
 		         have, migrate_latest());
-	if (periodic_start(c->db, c->sweep_seconds, approval_sweep_tick, &e))
-		log_error("overdue applications will not move: %s", e.message);
+	if (periodic_start(c->db, c->sweep_seconds, sweep, c, &e))
+		log_error("overdue applications will not move, abandoned imports will not fail: %s",
+		          e.message);
 	int rc2 = server_run(c, modules, &platform_hooks);
 	periodic_stop();
 	/* a background job in flight gives up and rolls back before the keys go */

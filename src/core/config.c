@@ -75,6 +75,8 @@ static const struct opt opts[] = {
      "largest file accepted by an upload, in MiB"},
     {"sweep-seconds", OPT_INT, "60", 1, 3600, 0, OFF(sweep_seconds),
      "how often a server hands overdue applications to the upper union"},
+    {"import-keep-days", OPT_INT, "7", 1, 3650, 0, OFF(import_keep_days),
+     "days an import's error report is kept after the job finished"},
     {"pdf-font", OPT_STR, "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, 0, 0, OFF(pdf_font),
      "TrueType font (.ttf, or .ttc: its first face) with Chinese glyphs, embedded in printed PDFs"},
     {"count", OPT_INT, "1000", 1, 100000000, 0, OFF(count), "gen-members: rows to write"},

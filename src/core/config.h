@@ -39,6 +39,7 @@ struct config {
 	const char *data_dir;
 	int upload_limit_mb;
 	int sweep_seconds;
+	int import_keep_days; /* reports of finished imports are removed after this */
 	/* TrueType (or .ttc) font with CJK glyphs for printed PDFs */
 	const char *pdf_font;
 	int count;        /* gen-members: rows to write */

@@ -14,7 +14,8 @@ static struct {
 	pthread_t thread;
 	int started, stopping, seconds;
 	char *url;
-	void (*fn)(struct db *d);
+	void (*fn)(struct db *d, void *arg);
+	void *arg;
 } p = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static void *periodic_main(void *unused)
@@ -31,7 +32,7 @@ static void *periodic_main(void *unused)
 			d = NULL;
 		}
 		if (d)
-			p.fn(d);
+			p.fn(d, p.arg);
 		pthread_mutex_lock(&p.lock);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -44,7 +45,8 @@ static void *periodic_main(void *unused)
 	return NULL;
 }
 
-int periodic_start(const char *db_url, int seconds, void (*fn)(struct db *d), struct err *e)
+int periodic_start(const char *db_url, int seconds, void (*fn)(struct db *d, void *arg), void *arg,
+                   struct err *e)
 {
 	pthread_mutex_lock(&p.lock);
 	int rc = 0;
@@ -54,6 +56,7 @@ int periodic_start(const char *db_url, int seconds, void (*fn)(struct db *d), st
 		rc = err_set(e, ERR_INTERNAL, NULL, NULL, "内存不足");
 	else {
 		p.fn = fn;
+		p.arg = arg;
 		p.seconds = seconds > 0 ? seconds : 1;
 		p.stopping = 0;
 		if (pthread_create(&p.thread, NULL, periodic_main, NULL)) {

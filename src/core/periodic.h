@@ -10,9 +10,11 @@
 
 struct db;
 
-/* Starts the thread: fn(d) now and then every `seconds`. The database
- * URL is copied. Returns 0, or -1 with e filled. One at a time. */
-int periodic_start(const char *db_url, int seconds, void (*fn)(struct db *d), struct err *e);
+/* Starts the thread: fn(d, arg) now and then every `seconds`. The
+ * database URL is copied; arg stays the caller's and must outlive
+ * periodic_stop(). Returns 0, or -1 with e filled. One at a time. */
+int periodic_start(const char *db_url, int seconds, void (*fn)(struct db *d, void *arg), void *arg,
+                   struct err *e);
 
 /* Wakes and joins the thread (a run in progress finishes first). Safe
  * when never started. */

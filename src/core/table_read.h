@@ -84,6 +84,19 @@ size_t table_utf8_valid(const unsigned char *s, size_t n);
 /* realloc to at least need elements, doubling; -1 when out of memory. */
 int table_grow(void **p, size_t *cap, size_t need, size_t elem);
 
+/* How large an XLSX part may be unzipped: the sheet is streamed, so only
+ * time grows with it (our own export of a million members is over 512 MiB);
+ * the parts read whole (shared strings, styles, workbook) stay in memory.
+ * Past the first MiB no part may unzip to more than XLSX_MAX_RATIO times
+ * its compressed size: that is a zip bomb, not a spreadsheet. */
+#define XLSX_MAX_STREAMED ((uint64_t)4 << 30)
+#define XLSX_MAX_WHOLE    ((uint64_t)512 << 20)
+#define XLSX_MAX_RATIO    200
+
+/* 1 when a part of size bytes, comp compressed (0: unknown), may be read;
+ * streamed for the sheet. */
+int xlsx_part_size_ok(uint64_t size, uint64_t comp, int streamed);
+
 /* What a cell style's number format shows a number as. */
 enum xlsx_kind { XLSX_NUMBER, XLSX_DATE, XLSX_DATETIME, XLSX_TIME };
 

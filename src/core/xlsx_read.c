@@ -16,10 +16,8 @@
 #include <string.h>
 #include <zip.h>
 
-#define CHUNK        (64 * 1024)
-#define MAX_UNZIPPED ((zip_uint64_t)512 << 20)
-#define MAX_RATIO    200
-#define MAX_ROWS     1048576 /* Excel's own row limit */
+#define CHUNK    (64 * 1024)
+#define MAX_ROWS 1048576 /* Excel's own row limit */
 
 struct buf {
 	char *p;
@@ -54,7 +52,7 @@ struct xlsx_reader {
 	/* the sheet and its current row */
 	zip_file_t *zf;
 	XML_Parser xp;
-	zip_uint64_t read, size;
+	zip_uint64_t read, size, limit;
 	int suspended, final, done, ready, in_c, in_v, ctype, cstyle, ccol, next_col, cells_cap;
 	int64_t row_num;
 	struct buf rb; /* the row's cell texts, each NUL-ended */
@@ -133,10 +131,18 @@ static int text_tag(struct xlsx_reader *x, const char *l, int open)
 	return 1;
 }
 
-/* Opens a part for streaming, refusing zip bombs: 1 when an optional part
- * is absent. */
-static int open_part(struct xlsx_reader *x, const char *name, int required, zip_file_t **zf,
-                     zip_uint64_t *size)
+int xlsx_part_size_ok(uint64_t size, uint64_t comp, int streamed)
+{
+	if (size > (streamed ? XLSX_MAX_STREAMED : XLSX_MAX_WHOLE))
+		return 0;
+	/* A small part may compress far better than 200:1 and is harmless. */
+	return size <= (1u << 20) || size / (comp ? comp : 1) <= XLSX_MAX_RATIO;
+}
+
+/* Opens a part, refusing zip bombs: 1 when an optional part is absent.
+ * streamed: the sheet, read a chunk at a time; other parts are read whole. */
+static int open_part(struct xlsx_reader *x, const char *name, int required, int streamed,
+                     zip_file_t **zf, zip_uint64_t *size)
 {
 	zip_int64_t i = zip_name_locate(x->za, name, ZIP_FL_NOCASE);
 	zip_stat_t st;
@@ -144,15 +150,16 @@ static int open_part(struct xlsx_reader *x, const char *name, int required, zip_
 		return required ? broken(x, "缺少工作表") : 1;
 	if (zip_stat_index(x->za, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
 		return broken(x, "ZIP 目录不完整");
-	zip_uint64_t comp = st.valid & ZIP_STAT_COMP_SIZE && st.comp_size ? st.comp_size : 1;
-	/* A small part may compress far better than 200:1 and is harmless. */
-	if (st.size > MAX_UNZIPPED || (st.size > (1u << 20) && st.size / comp > MAX_RATIO))
+	zip_uint64_t comp = st.valid & ZIP_STAT_COMP_SIZE ? st.comp_size : 0;
+	if (!xlsx_part_size_ok(st.size, comp, streamed))
 		return fail(x, ERR_INVALID, "xlsx_too_large",
-		            "文件解压后过大（超过 512 MiB 或压缩比超过 200 倍），请检查文件内容");
+		            "文件解压后过大（工作表超过 4 GiB、其他部分超过 512 MiB，或压缩比超过 "
+		            "200 倍），请检查文件内容");
 	*zf = zip_fopen_index(x->za, (zip_uint64_t)i, 0);
 	if (!*zf)
 		return broken(x, "无法解压，文件可能已加密");
 	*size = st.size;
+	x->limit = streamed ? XLSX_MAX_STREAMED : XLSX_MAX_WHOLE;
 	return 0;
 }
 
@@ -193,7 +200,8 @@ static int feed(struct xlsx_reader *x)
 	if (n < 0)
 		return broken(x, zip_file_strerror(x->zf));
 	x->read += (zip_uint64_t)n;
-	if (x->read > x->size || x->read > MAX_UNZIPPED)
+	/* the directory may understate a part: what comes out counts */
+	if (x->read > x->size || x->read > x->limit)
 		return fail(x, ERR_INVALID, "xlsx_too_large", "文件解压后过大，请检查文件内容");
 	x->final = n == 0;
 	return XML_ParseBuffer(x->xp, (int)n, x->final);
@@ -329,7 +337,7 @@ static void XMLCALL meta_end(void *ud, const XML_Char *name)
  * absent. */
 static int read_part(struct xlsx_reader *x, const char *name, int required)
 {
-	int rc = open_part(x, name, required, &x->zf, &x->size);
+	int rc = open_part(x, name, required, 0, &x->zf, &x->size);
 	if (rc)
 		return rc;
 	if (!(x->xp = new_parser(x, meta_start, meta_end, meta_text)))
@@ -533,7 +541,7 @@ int xlsx_reader_open(struct zip *za, struct xlsx_reader **out, struct err *e)
 	if (!rc && read_part(x, x->strings, 0) < 0)
 		rc = -1;
 	if (!rc)
-		rc = open_part(x, x->sheet, 1, &x->zf, &x->size);
+		rc = open_part(x, x->sheet, 1, 1, &x->zf, &x->size);
 	if (!rc && !(x->xp = new_parser(x, sh_start, sh_end, sh_text)))
 		rc = oom(x);
 	if (rc) {

@@ -117,14 +117,6 @@ static int orgs_template(struct req *r)
 	return get_template(r, &import_orgs_kind);
 }
 
-/* Every import route repairs what a restart left behind before anything else. */
-static int ready(struct req *r)
-{
-	if (import_tasks_recover(r->db, &r->err))
-		return -1;
-	return 0;
-}
-
 static void job_json(struct req *r, const struct import_job_row *j)
 {
 	int64_t live = import_tasks_progress(j->id);
@@ -143,6 +135,7 @@ static void job_json(struct req *r, const struct import_job_row *j)
 	jw_kint(w, "done_rows", live > j->done_rows ? live : j->done_rows);
 	jw_kstr(w, "message", j->message);
 	jw_kbool(w, "has_report", *j->report_path != '\0');
+	jw_kbool(w, "report_expired", j->report_purged_at != 0);
 	jw_kint(w, "created_at", j->created_at);
 	jw_kint(w, "updated_at", j->updated_at);
 	jw_obj_end(w);
@@ -178,7 +171,7 @@ static int visible_job(struct req *r, struct import_job_row *j)
 	}
 	if (!any)
 		return req_fail(r, ERR_FORBIDDEN, NULL, NULL);
-	if (req_param_id(r, "id", &id) || ready(r))
+	if (req_param_id(r, "id", &id))
 		return -1;
 	const struct import_kind *k = NULL;
 	int got = 0;
@@ -277,10 +270,12 @@ static int file_job(struct req *r, const struct import_kind *k, const struct org
 		return -1;
 	if (db_query_int(r->db, &r->err,
 	                 "INSERT INTO import_jobs (kind, org_id, account_id, file_name, file_hash, "
-	                 "pending_key, status, created_at, updated_at) VALUES ($7, $1, $2, $3, "
-	                 "$4, $5, 'validating', $6, $6) RETURNING id",
+	                 "pending_key, status, created_at, updated_at, runner, heartbeat_at) "
+	                 "VALUES ($7, $1, $2, $3, $4, $5, 'validating', $6, $6, $8, $6) "
+	                 "RETURNING id",
 	                 DB_ARGS(DB_INT(o->id), DB_INT(r->auth->account_id), DB_TEXT(name),
-	                         DB_TEXT(hash), DB_TEXT(key), DB_INT(now), DB_TEXT(k->name)),
+	                         DB_TEXT(hash), DB_TEXT(key), DB_INT(now), DB_TEXT(k->name),
+	                         DB_TEXT(import_tasks_runner())),
 	                 id)) {
 		db_rollback(r->db);
 		int64_t other = 0;
@@ -331,8 +326,6 @@ static int upload(struct req *r, const struct import_kind *k)
 		err_clear(&r->err);
 		return req_fail(r, ERR_INVALID, "org_id", "所属工会不存在或不在您的管理范围内");
 	}
-	if (ready(r))
-		return -1;
 	if (!r->upload_path || r->upload_size == 0)
 		return req_fail_as(r, ERR_INVALID, "empty_file", NULL, "请选择要上传的文件");
 	/* what the file is, from its content: a PDF named .csv stops here */
@@ -390,6 +383,10 @@ static int get_report(struct req *r)
 	struct import_job_row j;
 	if (visible_job(r, &j))
 		return -1;
+	if (!*j.report_path && j.report_purged_at)
+		return req_fail_as(r, ERR_NOT_FOUND, "report_expired", NULL,
+		                   "错误报告已超过保留期（%d 天）被清理，请重新上传校验",
+		                   server_config(r->srv)->import_keep_days);
 	if (!*j.report_path || access(j.report_path, R_OK))
 		return req_fail_as(r, ERR_NOT_FOUND, "no_report", NULL, "该任务没有错误报告");
 	return req_send_file(r, j.report_path, xlsx_type,
@@ -415,10 +412,13 @@ static int commit_job(struct req *r)
 	int64_t changed = 0;
 	if (visible_job(r, &j) || db_begin(r->db, &r->err))
 		return -1;
-	if (db_exec(r->db, &r->err,
-	            "UPDATE import_jobs SET status = 'committing', done_rows = 0, updated_at = $2 "
-	            "WHERE id = $1 AND status = 'ready' AND good_rows > 0",
-	            DB_ARGS(DB_INT(j.id), DB_INT((int64_t)time(NULL))), &changed) ||
+	if (db_exec(
+	        r->db, &r->err,
+	        "UPDATE import_jobs SET status = 'committing', done_rows = 0, updated_at = $2, "
+	        "runner = $3, heartbeat_at = $2 WHERE id = $1 AND status = 'ready' AND "
+	        "good_rows > 0",
+	        DB_ARGS(DB_INT(j.id), DB_INT((int64_t)time(NULL)), DB_TEXT(import_tasks_runner())),
+	        &changed) ||
 	    (changed && audit_here(r, arena_printf(&r->arena, "%s.import.commit", j.kind), j.id,
 	                           j.org_id, NULL)) ||
 	    (changed && db_commit(r->db, &r->err))) {

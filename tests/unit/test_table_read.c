@@ -415,6 +415,7 @@ static void test_xlsx_by_hand(void **state)
 	expect_file_error(tmp("a.docx"), "unsupported_file", "请上传 CSV 或 XLSX 文件");
 }
 
+/* A sheet is streamed, but a bomb is still a bomb. */
 static void test_xlsx_bomb(void **state)
 {
 	(void)state;
@@ -427,6 +428,103 @@ static void test_xlsx_bomb(void **state)
 	make_xlsx(tmp("bomb.xlsx"), "", "<styleSheet " NS "/>", "<sst " NS "/>", sheet);
 	free(sheet);
 	expect_file_error(tmp("bomb.xlsx"), "xlsx_too_large", "文件解压后过大");
+}
+
+/* The limits by themselves: the sheet is streamed and may unzip to 4 GiB,
+ * a part read whole to 512 MiB, and neither to over 200 times its
+ * compressed size past the first MiB. */
+static void test_xlsx_part_size(void **state)
+{
+	(void)state;
+	const uint64_t mib = 1u << 20, gib = (uint64_t)1 << 30;
+	assert_true(xlsx_part_size_ok(600 * mib, 4 * mib, 1));
+	assert_false(xlsx_part_size_ok(600 * mib, 4 * mib, 0));
+	assert_true(xlsx_part_size_ok(4 * gib, 30 * mib, 1));
+	assert_false(xlsx_part_size_ok(4 * gib + 1, gib, 1));
+	assert_true(xlsx_part_size_ok(512 * mib, 3 * mib, 0));
+	assert_false(xlsx_part_size_ok(512 * mib + 1, 100 * mib, 0));
+	/* bombs, streamed or not */
+	assert_false(xlsx_part_size_ok(24 * mib, 24 * 1024, 1));
+	assert_false(xlsx_part_size_ok(600 * mib, 2 * mib, 1));
+	assert_false(xlsx_part_size_ok(2 * mib, 0, 1));
+	/* a small part compresses as well as it likes */
+	assert_true(xlsx_part_size_ok(mib, 1, 0));
+}
+
+/* Declares part of a fresh workbook, stored uncompressed as 4 MiB of
+ * XML, to unzip to 600 MiB: the zip's directory and local header say
+ * so, the data does not. */
+static void make_declared(const char *path, const char *part)
+{
+	size_t n = 4u << 20;
+	char *big = malloc(n + 1);
+	const int sheet = !strcmp(part, "xl/worksheets/s.xml");
+	const char *head = sheet ? "<worksheet " NS "><sheetData><row><c t=\"inlineStr\"><is><t>"
+	                           "大</t></is></c></row>"
+	                         : "<sst " NS "><si><t>大</t></si>";
+	const char *tail = sheet ? "</sheetData></worksheet>" : "</sst>";
+	memset(big, ' ', n);
+	memcpy(big, head, strlen(head));
+	strcpy(big + n - strlen(tail), tail);
+	make_xlsx(path, "", "<styleSheet " NS "/>", sheet ? "<sst " NS "/>" : big,
+	          sheet ? big : "<worksheet " NS "><sheetData/></worksheet>");
+	free(big);
+	/* again, stored */
+	int err;
+	zip_t *z = zip_open(path, 0, &err);
+	assert_non_null(z);
+	zip_int64_t i = zip_name_locate(z, part, 0);
+	assert_true(i >= 0);
+	assert_int_equal(zip_set_file_compression(z, (zip_uint64_t)i, ZIP_CM_STORE, 0), 0);
+	assert_int_equal(zip_close(z), 0);
+	/* the uncompressed size in the local header (offset 22) and in the
+	 * central directory (offset 24) */
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	char *zip = NULL;
+	size_t len = 0, cap = 0, got;
+	do {
+		assert_int_equal(table_grow((void **)&zip, &cap, len + 65536, 1), 0);
+		got = fread(zip + len, 1, 65536, f);
+		len += got;
+	} while (got);
+	const unsigned char declared[4] = {0, 0, 0x80, 0x25}; /* 600 MiB, little-endian */
+	size_t plen = strlen(part);
+	int patched = 0;
+	for (size_t at = 0; at + 46 + plen <= len; at++) {
+		int local = !memcmp(zip + at, "PK\3\4", 4),
+		    central = !memcmp(zip + at, "PK\1\2", 4);
+		size_t name = local ? 30 : 46;
+		if ((local || central) && !memcmp(zip + at + name, part, plen)) {
+			fseek(f, (long)(at + (local ? 22 : 24)), SEEK_SET);
+			assert_int_equal(fwrite(declared, 1, 4, f), 4);
+			patched++;
+		}
+	}
+	assert_int_equal(patched, 2);
+	free(zip);
+	fclose(f);
+}
+
+/* A sheet over 512 MiB unzipped opens: only the streamed sheet may be
+ * that large; shared strings that large are refused. */
+static void test_xlsx_declared_size(void **state)
+{
+	(void)state;
+	struct table_reader *t;
+	struct table_row row;
+	struct err e;
+	make_declared(tmp("bigsheet.xlsx"), "xl/worksheets/s.xml");
+	assert_int_equal(table_open(tmp("bigsheet.xlsx"), &t, &e), 0);
+	assert_int_equal(table_next(t, &row, &e), 1);
+	assert_string_equal(row.cells[0], "大");
+	/* the data is shorter than declared: libzip says so at its end, and
+	 * that is no size error */
+	if (table_next(t, &row, &e) < 0)
+		assert_string_not_equal(e.slug, "xlsx_too_large");
+	table_close(t);
+	make_declared(tmp("bigstrings.xlsx"), "xl/strings.xml");
+	expect_file_error(tmp("bigstrings.xlsx"), "xlsx_too_large", "其他部分超过 512 MiB");
 }
 
 static void test_xlsx_libxlsxwriter(void **state)
@@ -572,6 +670,8 @@ int main(void)
 	    cmocka_unit_test(test_unsupported),
 	    cmocka_unit_test(test_xlsx_by_hand),
 	    cmocka_unit_test(test_xlsx_bomb),
+	    cmocka_unit_test(test_xlsx_part_size),
+	    cmocka_unit_test(test_xlsx_declared_size),
 	    cmocka_unit_test(test_xlsx_libxlsxwriter),
 	    cmocka_unit_test(test_xlsx_libreoffice),
 	    cmocka_unit_test(test_xlsx_write_roundtrip),
