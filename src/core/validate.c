@@ -1,4 +1,5 @@
 #include "validate.h"
+#include "china_time.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,12 +30,11 @@ static int real_date(int y, int m, int d)
 	return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap);
 }
 
-/* Today as YYYYMMDD in China (+08:00), whatever the server's TZ. */
+/* Today as YYYYMMDD in China. */
 static int today_cn(void)
 {
-	time_t t = time(NULL) + 8 * 3600;
 	struct tm tm;
-	gmtime_r(&t, &tm);
+	china_tm(time(NULL), &tm);
 	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 

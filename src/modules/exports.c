@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/china_time.h"
 #include "core/req.h"
 #include "core/server.h"
 #include "core/validate.h"
@@ -212,9 +213,8 @@ static int export_members(struct req *r)
 		return -1;
 	}
 	char day[16];
-	time_t now = time(NULL);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	china_tm(time(NULL), &tm);
 	strftime(day, sizeof(day), "%Y%m%d", &tm);
 	return req_send_file(
 	    r, path, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

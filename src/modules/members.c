@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/china_time.h"
 #include "core/crypto.h"
 #include "core/req.h"
 #include "core/server.h"
@@ -432,9 +433,8 @@ static int scope_cond(struct where *q)
 /* January 1st of the year `years` before this one, as YYYY-MM-DD. */
 static const char *year_start(struct arena *a, int years)
 {
-	time_t now = time(NULL);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	china_tm(time(NULL), &tm);
 	return arena_printf(a, "%04d-01-01", tm.tm_year + 1900 - years);
 }
 
@@ -565,9 +565,8 @@ static int member_stats(struct req *r)
 	             {"56-60岁", 56, 60},
 	             {"60岁以上", 61, 200}};
 	int64_t band_n[5] = {0}, total = 0;
-	time_t now = time(NULL);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	china_tm(time(NULL), &tm);
 	int year = tm.tm_year + 1900;
 	char dim[32] = "";
 	int got, open = 0;

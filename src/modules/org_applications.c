@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/china_time.h"
 #include "core/crypto.h"
 #include "core/req.h"
 #include "core/validate.h"
@@ -261,10 +262,7 @@ static int establish_approve(struct appl_ctx *c)
 	int64_t parent = json_integer_value(json_object_get(c->form, "target_org_id"));
 	int64_t id = 0, holder = 0;
 	char today[11];
-	time_t now = time(NULL) + 8 * 3600;
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	china_today(today);
 	f.founded_on = today;
 	if (org_record_create(c->d, c->e, parent, "base", &f, c->actor, c->request_id, &id,
 	                      &holder))

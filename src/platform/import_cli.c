@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "core/arena.h"
+#include "core/china_time.h"
 #include "core/db.h"
 #include "core/migrate.h"
 #include "import_job.h"
@@ -147,9 +148,8 @@ int cli_import(struct config *c)
 	snprintf(dir, sizeof(dir), "%s/imports", c->data_dir);
 	mkdir(c->data_dir, 0700);
 	mkdir(dir, 0700);
-	time_t now = time(NULL);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	china_tm(time(NULL), &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(report, sizeof(report), "%s/cli-%s-%d-report.xlsx", dir, stamp, (int)getpid());
 	struct bar bar = {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/china_time.h"
 #include "core/table_read.h"
 #include "core/xlsx_write.h"
 #include "import_check.h"
@@ -222,10 +223,10 @@ static int check_rows(struct run *r)
 static int run_open(struct run *r)
 {
 	arena_init(&r->a);
-	/* China's date (+08:00), as member_validate() checks it */
-	time_t now = time(NULL) + 8 * 3600;
+	/* China's date, as member_validate() checks it */
+	time_t now = time(NULL);
 	struct tm tm;
-	gmtime_r(&now, &tm);
+	china_tm(now, &tm);
 	r->p = (struct import_pass){.o = r->o,
 	                            .d = r->d,
 	                            .e = r->e,

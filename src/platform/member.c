@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "codes.h"
+#include "core/china_time.h"
 #include "core/crypto.h"
 #include "core/json_write.h"
 #include "core/pinyin.h"
@@ -47,11 +48,7 @@ int member_validate(const struct member_input *in, struct err *e)
 	if (valid_date(in->joined_on, "joined_on", e))
 		return -1;
 	char today[11], birth[11];
-	/* dates are China's (+08:00), whatever the server's time zone */
-	time_t now = time(NULL) + 8 * 3600;
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	china_today(today);
 	if (strcmp(in->joined_on, today) > 0)
 		return err_set(e, ERR_INVALID, NULL, "joined_on", "入会日期不能晚于今天");
 	id_card_birth(in->id_card, birth);

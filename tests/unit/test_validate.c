@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include "core/china_time.h"
 #include "core/validate.h"
 #include "platform/member.h"
 
@@ -267,6 +268,9 @@ static void test_joined_today_in_china(void **state)
 	t += 86400;
 	gmtime_r(&t, &tm);
 	strftime(tomorrow, sizeof(tomorrow), "%Y-%m-%d", &tm);
+	char cn[11];
+	china_today(cn);
+	assert_string_equal(cn, today);
 	struct member_input in = {.name = "王建国",
 	                          .id_card = "11010519491231002X",
 	                          .joined_on = today,
