@@ -129,6 +129,7 @@ static void job_json(struct req *r, const struct import_job_row *j)
 	jw_kstr(w, "file_name", j->file_name);
 	jw_kint(w, "total_rows", j->total_rows);
 	jw_kint(w, "good_rows", j->good_rows);
+	jw_kint(w, "good_units", j->good_units);
 	jw_kint(w, "bad_rows", j->bad_rows);
 	/* the memory of the task running here is newer than the row, which a
 	 * commit on SQLite cannot update while it holds the write lock */

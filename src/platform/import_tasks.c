@@ -73,7 +73,7 @@ int import_job_get(struct db *d, struct err *e, struct arena *a, int64_t id,
 	             "SELECT j.id, j.org_id, COALESCE(j.account_id, 0), j.total_rows, j.good_rows, "
 	             "j.bad_rows, j.done_rows, j.created_at, j.updated_at, j.status, j.message, "
 	             "j.file_name, j.file_path, COALESCE(j.report_path, ''), o.path, j.kind, "
-	             "COALESCE(j.report_purged_at, 0) "
+	             "COALESCE(j.report_purged_at, 0), j.good_units "
 	             "FROM import_jobs j JOIN orgs o ON o.id = j.org_id WHERE j.id = $1",
 	             DB_ARGS(DB_INT(id)), &rs))
 		return -1;
@@ -90,6 +90,7 @@ int import_job_get(struct db *d, struct err *e, struct arena *a, int64_t id,
 		for (int i = 0; i < 7; i++)
 			*strs[i] = arena_strdup(a, db_col_text(rs, 9 + i));
 		out->report_purged_at = db_col_int(rs, 16);
+		out->good_units = db_col_int(rs, 17);
 	}
 	db_rows_close(rs);
 	if (got < 0)
@@ -429,11 +430,12 @@ static int finish_row(struct db *d, struct err *e, int64_t id, const char *from,
 	               "UPDATE import_jobs SET status = $3, message = $4, total_rows = $5, "
 	               "good_rows = $6, bad_rows = $7, done_rows = $8, report_path = $9, "
 	               "pending_key = CASE WHEN $10 = 1 THEN pending_key ELSE NULL END, "
-	               "updated_at = $11, heartbeat_at = $11 WHERE id = $1 AND status = $2",
+	               "updated_at = $11, heartbeat_at = $11, good_units = $12 "
+	               "WHERE id = $1 AND status = $2",
 	               DB_ARGS(DB_INT(id), DB_TEXT(from), DB_TEXT(to), DB_TEXT(message),
 	                       DB_INT(c->total), DB_INT(c->good), DB_INT(c->bad), DB_INT(c->done),
 	                       report ? DB_TEXT(report) : DB_NULL, DB_INT(pending),
-	                       DB_INT((int64_t)time(NULL))),
+	                       DB_INT((int64_t)time(NULL)), DB_INT(c->units)),
 	               changed);
 }
 
@@ -545,8 +547,10 @@ static void run_commit(struct db *d, struct task *t, const struct import_job_row
 	/* the jobs queued behind this one, old since the commit began */
 	beat(d, &we);
 	/* the row keeps what validation found; nothing of the commit was written */
-	c = (struct import_counts){
-	    .total = j->total_rows, .good = j->good_rows, .bad = j->bad_rows};
+	c = (struct import_counts){.total = j->total_rows,
+	                           .good = j->good_rows,
+	                           .bad = j->bad_rows,
+	                           .units = j->good_units};
 	if (finish_row(d, &we, t->id, "committing", "failed", e.message, &c,
 	               *j->report_path ? j->report_path : NULL, &changed))
 		log_error("import %lld: cannot record the failure: %s", (long long)t->id,

@@ -21,6 +21,7 @@ struct import_job_row {
 	int64_t id, org_id, account_id;
 	int64_t total_rows, good_rows, bad_rows, done_rows, created_at, updated_at;
 	int64_t report_purged_at; /* 0 unless the report was removed for age */
+	int64_t good_units;       /* members or unions the good rows file */
 	const char *kind, *status, *message, *file_name, *file_path, *report_path, *org_path;
 };
 

@@ -155,6 +155,7 @@ for (const db of dbKinds()) {
       const job = await poll(xian, up.body.id)
       assert.equal(job.status, 'ready', JSON.stringify(job))
       assert.deepEqual([job.total_rows, job.good_rows, job.bad_rows], [10, 5, 5])
+      assert.equal(job.good_units, 4, 'the joint union of two rows is one union')
       assert.equal(orgCount(), before, 'validation writes nothing')
 
       const report = await send(xian, 'GET', `/imports/${job.id}/report`)
@@ -174,6 +175,7 @@ for (const db of dbKinds()) {
       assert.equal(done.status, 202, JSON.stringify(done.body))
       const final = await poll(xian, job.id)
       assert.equal(final.status, 'done', JSON.stringify(final))
+      assert.equal(final.good_units, 4)
       assert.equal(orgCount(), before + 4)
 
       const beilin = await children(org.beilin.id)

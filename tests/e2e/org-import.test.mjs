@@ -262,7 +262,8 @@ for (const db of dbKinds()) {
       const asked = await commitAndWait()
       assert.match(asked, /将导入 4 个单位。有问题的 3 行不会导入/)
       assert.equal((await page.getByTestId('import-done-count').innerText()).trim(), '4')
-      assert.match((await done().innerText()).replace(/\s+/g, ''), /已为4个单位建立工会；有问题的3行未导入/)
+      // four rows, three unions: the joint union spans two employers
+      assert.match((await done().innerText()).replace(/\s+/g, ''), /已为4个单位建立工会（共3个工会）；有问题的3行未导入/)
       await screenshot(page, `org-import-done-${db}`)
 
       const made = await underYanta()
