@@ -32,17 +32,59 @@ struct sq {
  * the transaction touches, and db_bulk_end() gives them back. */
 enum { BULK_CACHE_MIN_KIB = 256 * 1024 };
 
-static int64_t memory_kib(void)
+/* kib, or the limit in the cgroup file at path when that is smaller (v2
+ * says "max" when unlimited, v1 a number near 2^63) */
+static int64_t cgroup_cap(int64_t kib, const char *path)
 {
-	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-	int64_t kib = pages > 0 && size > 0 ? (int64_t)pages * (size / 1024) : 0;
-	FILE *f = fopen("/sys/fs/cgroup/memory.max", "r"); /* "max" when unlimited */
+	FILE *f = fopen(path, "r");
 	long long limit;
-	if (f && fscanf(f, "%lld", &limit) == 1 && limit / 1024 < kib)
+	if (f && fscanf(f, "%lld", &limit) == 1 && limit > 0 && limit / 1024 < kib)
 		kib = limit / 1024;
 	if (f)
 		fclose(f);
 	return kib;
+}
+
+/* The least memory limit of this process's cgroup and every cgroup above
+ * it (a systemd slice may hold the limit, a container its own root). */
+static int64_t cgroup_caps(int64_t kib)
+{
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	char line[1024], file[1200];
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		const char *file_name, *dir;
+		if (!strncmp(line, "0::", 3)) {
+			file_name = "memory.max";
+			dir = "/sys/fs/cgroup";
+		} else if (strstr(line, ":memory:")) {
+			file_name = "memory.limit_in_bytes";
+			dir = "/sys/fs/cgroup/memory";
+		} else
+			continue;
+		char *path = strchr(strchr(line, ':') + 1, ':') + 1;
+		for (;;) {
+			snprintf(file, sizeof(file), "%s%s/%s", dir, strcmp(path, "/") ? path : "",
+			         file_name);
+			kib = cgroup_cap(kib, file);
+			char *up = strrchr(path, '/');
+			if (!up || up == path)
+				break;
+			*up = '\0';
+		}
+		snprintf(file, sizeof(file), "%s/%s", dir, file_name);
+		kib = cgroup_cap(kib, file);
+	}
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static int64_t memory_kib(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	int64_t kib = pages > 0 && size > 0 ? (int64_t)pages * (size / 1024) : 0;
+	return cgroup_caps(kib);
 }
 
 static int64_t bulk_cache_kib(void)
@@ -372,16 +414,18 @@ static int sq_bulk_begin(struct db *d, struct err *e)
 	if (q->bulk)
 		return 0;
 	char sql[64] = "PRAGMA cache_size";
+	int64_t kib = bulk_cache_kib();
 	int rc = sq_pragma_int(q, sql, &q->saved_cache);
 	if (rc == SQLITE_OK) {
 		/* threads: the sorter of a CREATE INDEX may use the other cores */
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld; PRAGMA threads = %ld",
-		         (long long)bulk_cache_kib(), cores > 1 ? (cores < 4 ? cores : 4) : 0);
+		         (long long)kib, cores > 1 ? (cores < 4 ? cores : 4) : 0);
 		rc = sqlite3_exec(q->h, sql, NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK)
 		return sq_fail(q, e, rc, sql);
+	log_info("db sqlite: bulk load, page cache up to %lld MB", (long long)(kib / 1024));
 	q->bulk = 1;
 	return 0;
 }
