@@ -94,6 +94,21 @@ export async function searchEmployers(q) {
   return (r && r.items) || []
 }
 
+/**
+ * The union `orgId` a stored form chose, as the employer picker shows it: found again by the
+ * form's employer, else (search failing or not finding it) made up from the form, named `name`.
+ */
+export async function chosenUnion(f, orgId, name) {
+  try {
+    const found = await searchEmployers(f.employer_credit_code || f.employer || '')
+    const item = found.find((i) => String(i.org_id) === String(orgId))
+    if (item) return item
+  } catch {
+    // what the form says will do
+  }
+  return { org_id: orgId, name, employer_name: f.employer || '', employer_credit_code: f.employer_credit_code || '' }
+}
+
 let divisionsPending = null
 /** GET /divisions (once per page load): [{code, name, counties: [{code, name}]}]. */
 export function loadDivisions() {
