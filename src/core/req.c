@@ -108,6 +108,14 @@ struct jw *req_json(struct req *r)
 	return &r->out;
 }
 
+void req_json_cursor(struct req *r, int more, int64_t last)
+{
+	if (more)
+		jw_kstr(&r->out, "next_cursor", arena_printf(&r->arena, "%lld", (long long)last));
+	else
+		jw_knull(&r->out, "next_cursor");
+}
+
 void req_status(struct req *r, int status)
 {
 	r->status = status;

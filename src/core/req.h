@@ -84,6 +84,9 @@ int req_body_int(struct req *r, const char *field, int required, int64_t min, in
                  int64_t *out);
 /* The response writer; the status is 200 unless req_status() says otherwise. */
 struct jw *req_json(struct req *r);
+/* A keyset page's "next_cursor": the last id, as a string, while more
+ * rows follow; null on the last page. */
+void req_json_cursor(struct req *r, int more, int64_t last);
 void req_status(struct req *r, int status);
 /* Adds a response header; name and value must outlive the request (arena or static). */
 void req_add_header(struct req *r, const char *name, const char *value);

@@ -122,10 +122,7 @@ static int list_accounts(struct req *r)
 			return -1;
 	}
 	jw_arr_end(w);
-	if (count > 50)
-		jw_kstr(w, "next_cursor", arena_printf(&r->arena, "%lld", (long long)ids[49]));
-	else
-		jw_knull(w, "next_cursor");
+	req_json_cursor(r, count > 50, count > 50 ? ids[49] : 0);
 	jw_obj_end(w);
 	return 0;
 }

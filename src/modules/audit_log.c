@@ -90,10 +90,7 @@ static int list_audit(struct req *r)
 	if (got < 0)
 		return -1;
 	jw_arr_end(w);
-	if (count > limit)
-		jw_kstr(w, "next_cursor", arena_printf(&r->arena, "%lld", (long long)last));
-	else
-		jw_knull(w, "next_cursor");
+	req_json_cursor(r, count > limit, last);
 	jw_obj_end(w);
 	return 0;
 }

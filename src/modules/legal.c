@@ -819,10 +819,7 @@ static int list_certificates(struct req *r)
 	if (rc < 0)
 		return -1;
 	jw_arr_end(w);
-	if (more)
-		jw_kstr(w, "next_cursor", arena_printf(&r->arena, "%lld", (long long)last));
-	else
-		jw_knull(w, "next_cursor");
+	req_json_cursor(r, more, last);
 	jw_obj_end(w);
 	return 0;
 }
