@@ -118,37 +118,29 @@ sqlite3 "$tmp/ref.db" "CREATE TABLE m (name TEXT, id_card TEXT UNIQUE, phone TEX
 	political TEXT, education TEXT, hukou TEXT, employment TEXT, flexible TEXT, employer TEXT,
 	joined_on TEXT, org TEXT); CREATE INDEX m_name ON m (name); CREATE INDEX m_phone ON m (phone);
 	CREATE INDEX m_org ON m (org, id_card);"
-t0=$(date +%s.%N)
-sqlite3 "$tmp/ref.db" ".import --csv --skip 1 $tmp/members.csv m"
-t1=$(date +%s.%N)
-/usr/bin/time -f %M -o "$tmp/import.rss" ./build/gonghui import members "$tmp/members.csv" \
-	--org "$first" --commit --db "sqlite:$mdb" --secret-key-file "$tmp/key" >/dev/null 2>&1
-t2=$(date +%s.%N)
-ref_rate=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
-our_rate=$(awk -v n="$n" -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f", n / (b - a)}')
-have=$(sqlite3 "$mdb" "SELECT COUNT(*) FROM members")
-echo
-echo "Members: import of $n generated rows into an empty database (SQLite)"
-printf '  %-34s %12s rows/s\n' "sqlite3 .import (reference)" "$ref_rate" "gonghui import (all checks)" "$our_rate"
-echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {printf "%.2f", a / b}') (goal >= 0.5); members filed: $have"
-echo "  peak RSS of the import: $(awk '{printf "%.0f MB", $1 / 1024}' "$tmp/import.rss") (its page cache may take a quarter of the memory)"
+# compare_import FILE ROWS TITLE: the reference's .import of FILE, then ours
+compare_import() {
+	local t0 t1 t2 ref_rate our_rate
+	t0=$(date +%s.%N)
+	sqlite3 "$tmp/ref.db" ".import --csv --skip 1 $1 m"
+	t1=$(date +%s.%N)
+	/usr/bin/time -f %M -o "$tmp/import.rss" ./build/gonghui import members "$1" \
+		--org "$first" --commit --db "sqlite:$mdb" --secret-key-file "$tmp/key" >/dev/null 2>&1
+	t2=$(date +%s.%N)
+	ref_rate=$(awk -v n="$2" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
+	our_rate=$(awk -v n="$2" -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f", n / (b - a)}')
+	echo "Members: $3 (SQLite)"
+	printf '  %-34s %12s rows/s\n' "sqlite3 .import (reference)" "$ref_rate" "gonghui import (all checks)" "$our_rate"
+	echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {printf "%.2f", a / b}') (goal >= 0.5); members filed: $(sqlite3 "$mdb" "SELECT COUNT(*) FROM members")"
+	echo "  peak RSS of the import: $(awk '{printf "%.0f MB", $1 / 1024}' "$tmp/import.rss") (its page cache may take a quarter of the memory)"
+}
 
+echo
+compare_import "$tmp/members.csv" "$n" "import of $n generated rows into an empty database"
 ./build/gonghui import members "$tmp/small.csv" --org "$small" --commit --db "sqlite:$mdb" \
 	--secret-key-file "$tmp/key" >/dev/null 2>&1
-
 # the same comparison into databases that already hold the first n rows
-t0=$(date +%s.%N)
-sqlite3 "$tmp/ref.db" ".import --csv --skip 1 $tmp/later.csv m"
-t1=$(date +%s.%N)
-/usr/bin/time -f %M -o "$tmp/import.rss" ./build/gonghui import members "$tmp/later.csv" \
-	--org "$first" --commit --db "sqlite:$mdb" --secret-key-file "$tmp/key" >/dev/null 2>&1
-t2=$(date +%s.%N)
-ref_rate=$(awk -v n="$m" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
-our_rate=$(awk -v n="$m" -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f", n / (b - a)}')
-echo "Members: import of $m more rows into the database holding $n (SQLite)"
-printf '  %-34s %12s rows/s\n' "sqlite3 .import (reference)" "$ref_rate" "gonghui import (all checks)" "$our_rate"
-echo "  ratio gonghui/sqlite3: $(awk -v a="$our_rate" -v b="$ref_rate" 'BEGIN {printf "%.2f", a / b}') (goal >= 0.5); members filed: $(sqlite3 "$mdb" "SELECT COUNT(*) FROM members")"
-echo "  peak RSS of the import: $(awk '{printf "%.0f MB", $1 / 1024}' "$tmp/import.rss")"
+compare_import "$tmp/later.csv" "$m" "import of $m more rows into the database holding $n"
 
 mport=$(free_port)
 ./build/gonghui serve --listen "127.0.0.1:$mport" --db "sqlite:$mdb" --threads "$cores" \
